@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Configuration: the YAML file (go.d's vernemq.conf shape) → validated job descriptions.
+// Start-up code: problems that make the whole file unusable throw ConfigError; a bad job is
+// skipped and described in Config::problems, the other jobs still run.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace vmq {
+
+inline constexpr std::string_view kDefaultUrl = "http://127.0.0.1:8888/metrics";
+inline constexpr std::size_t kDefaultMaxBodySize = 16u * 1024u * 1024u;
+
+// Thrown for a file that cannot be used at all; what() says file, line, column (where known),
+// what was found and what was expected.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct JobConfig {
+  std::string name;                  // unique within the file
+  std::string url;                   // http:// or https://
+  int update_every = 0;              // seconds; 0 = the file's update_every
+  double timeout_s = 1.0;            // connect and total, seconds
+  std::string username;              // HTTP basic auth
+  std::string password;
+  std::string api_key;               // VerneMQ's own, sent as x-api-key
+  std::string bearer_token_file;     // read at each request: Authorization: Bearer <token>
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers, in order
+  std::string proxy_url;
+  std::string proxy_username;
+  std::string proxy_password;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  bool tls_skip_verify = false;
+  bool not_follow_redirects = false;
+  std::size_t max_body_size = kDefaultMaxBodySize;  // bytes; a larger body is an error
+
+  // Every secret of this job (password, api key, proxy password, URL userinfo), for redaction.
+  [[nodiscard]] std::vector<std::string> secrets() const;
+};
+
+struct Config {
+  std::string source;                // the file read, or "built-in default"
+  int update_every = 1;              // seconds, the file's default for jobs
+  int autodetection_retry = 0;       // accepted for go.d compatibility
+  std::vector<JobConfig> jobs;       // usable jobs, in file order
+  std::vector<std::string> problems; // one message per skipped job or ignored key
+};
+
+// Parses YAML text. `source` names it in messages (a path, or "<string>").
+Config parse_config(std::string_view yaml_text, std::string_view source);
+
+// Reads and parses a file; a missing/unreadable file or a directory is a ConfigError.
+Config load_config_file(const std::string& path);
+
+// Which file to read: the --config path when given; else $NETDATA_USER_CONFIG_DIR/vernemq.conf
+// if it exists; else $NETDATA_STOCK_CONFIG_DIR/vernemq.conf if it exists; else nullopt
+// (→ default_config()). `getenv` is injectable for tests.
+std::optional<std::string> find_config_file(const std::optional<std::string>& cli_path,
+                                            const char* (*getenv_fn)(const char*));
+
+// One job named "local" on kDefaultUrl.
+Config default_config();
+
+// The URL with any userinfo (user:password@) removed, for logs and reports.
+std::string redact_url(std::string_view url);
+
+}  // namespace vmq

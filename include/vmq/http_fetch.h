@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// HTTP over libcurl: one reusable easy handle per job (keep-alive), every job driven by one
+// multi handle, so a slow or dead node never delays another job.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vmq/config.h"
+
+namespace vmq {
+
+// The result of one transfer. `body` points into the client's buffer for that job and stays
+// valid until that job's next start().
+struct FetchResult {
+  bool ok = false;           // transport fine AND HTTP status 200 AND body within the cap
+  long http_status = 0;      // 0 when no HTTP answer was received
+  std::string error;         // empty when ok; else e.g. "HTTP 503 Service Unavailable",
+                             // "connection refused: ...", "timed out after 1000 ms",
+                             // "body larger than the 16777216-byte limit"; never holds a secret
+  std::string_view body;     // decoded (gzip) body when ok
+  std::size_t bytes = 0;     // body bytes received (decoded)
+  double seconds = 0;        // wall time from start() to completion
+};
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Registers a job; returns its index (0, 1, …). Sets every option once on the job's easy
+  // handle. Throws ConfigError for an option libcurl refuses (e.g. an unsupported scheme).
+  std::size_t add_job(const JobConfig& job);
+
+  // Starts a transfer for job `idx` with a total timeout of `timeout_ms`. If one is still in
+  // flight it is aborted first (and reported as failed through poll()).
+  void start(std::size_t idx, long timeout_ms);
+
+  [[nodiscard]] bool in_flight(std::size_t idx) const;
+  [[nodiscard]] std::size_t in_flight_count() const;
+
+  // Waits at most `max_wait_ms` for network activity, drives the transfers, and calls `done`
+  // once for every transfer that finished (ok or not). Returns the number completed.
+  // Returns early when wakeup() is called from another thread or a signal handler.
+  std::size_t poll(int max_wait_ms, const std::function<void(std::size_t idx, const FetchResult&)>& done);
+
+  // Async-signal-safe: makes a blocked poll() return at once.
+  void wakeup();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vmq

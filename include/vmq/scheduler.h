@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Time: ticks aligned to the wall clock, as Netdata's own plugins do (next = now - now % step +
+// step), with tick numbers counted on a monotonic clock so that the minute window never sees
+// time run backwards. Clocks are injected, so all of it is tested without sleeping.
+#pragma once
+
+#include <cstdint>
+
+namespace vmq {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  [[nodiscard]] virtual std::int64_t wall_us() const = 0;  // CLOCK_REALTIME
+  [[nodiscard]] virtual std::int64_t mono_us() const = 0;  // CLOCK_MONOTONIC
+};
+
+class SystemClock final : public Clock {
+ public:
+  [[nodiscard]] std::int64_t wall_us() const override;
+  [[nodiscard]] std::int64_t mono_us() const override;
+};
+
+// The first wall-clock multiple of `step_us` strictly after `now_us`.
+std::int64_t next_aligned(std::int64_t now_us, std::int64_t step_us);
+
+// One job's ticks.
+class TickSchedule {
+ public:
+  explicit TickSchedule(int every_s);
+
+  // True when a tick is due at wall time `wall_us`; then the next one is scheduled. After a
+  // wall-clock step (NTP) in either direction the schedule re-aligns instead of stalling
+  // (backwards) or firing a burst of missed ticks (forwards).
+  bool due(std::int64_t wall_us);
+  [[nodiscard]] std::int64_t next_wall_us() const { return next_; }
+
+  // The tick number for a tick fired at monotonic time `mono_us`: whole steps since the first
+  // tick, rounded, so it only ever grows with real elapsed time.
+  std::int64_t tick_number(std::int64_t mono_us);
+
+  [[nodiscard]] std::int64_t step_us() const { return step_; }
+
+ private:
+  std::int64_t step_;
+  std::int64_t next_ = 0;  // 0: not yet initialised
+  std::int64_t first_mono_ = -1;
+  std::int64_t last_tick_ = -1;
+};
+
+}  // namespace vmq

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Picks the VerneMQ families the plugin charts out of a /metrics body: the name prefix is
+// detected from the data, the MQTT 5 `mqtt_puback_sent` counters are collected per node and
+// reason code, and the PUBACK totals per node for the rate chart.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vmq {
+
+// Metric names without the namespace prefix (VerneMQ 1.x has none, 2.x "vernemq_" by default).
+inline constexpr std::string_view kPubackSent = "mqtt_puback_sent";
+inline constexpr std::string_view kPubackReceived = "mqtt_puback_received";
+// Present in every VerneMQ version; lets a body without PUBACK families still be recognised.
+inline constexpr std::string_view kPublishError = "mqtt_publish_error";
+
+inline constexpr std::string_view kLabelNode = "node";
+inline constexpr std::string_view kLabelMqttVersion = "mqtt_version";
+inline constexpr std::string_view kLabelReasonCode = "reason_code";
+
+inline constexpr std::string_view kReasonSuccess = "success";
+// The nine MQTT 5 PUBACK reasons VerneMQ exports, in the chart's order.
+inline constexpr std::array<std::string_view, 9> kKnownReasons = {
+    "success",         "no_matching_subscribers", "unspecified_error",
+    "impl_specific_error", "not_authorized",      "topic_name_invalid",
+    "packet_id_in_use", "quota_exceeded",          "payload_format_invalid"};
+
+// Bounds on what one body may make the plugin track; extras are dropped with a message.
+inline constexpr std::size_t kMaxNodesPerJob = 16;
+inline constexpr std::size_t kMaxReasonsPerNode = 32;
+// At most this many problems are kept per scrape (the count is always exact).
+inline constexpr std::size_t kMaxProblemsKept = 5;
+
+struct ReasonCount {
+  std::string reason;  // unescaped label value
+  std::uint64_t value = 0;
+};
+
+struct NodeMetrics {
+  std::string node;  // unescaped `node` label ("" when the samples have none)
+  std::vector<ReasonCount> puback_sent_v5;  // by reason, in order of appearance
+  std::size_t n_reasons = 0;                // used entries of puback_sent_v5 (storage is reused)
+  std::uint64_t puback_sent_total = 0;      // every mqtt_puback_sent series (MQTT 3.1.1 and 5)
+  std::uint64_t puback_received_total = 0;  // every mqtt_puback_received series
+  bool has_sent_total = false;
+  bool has_received_total = false;
+
+  void sent_total_add(std::uint64_t v);      // saturating
+  void received_total_add(std::uint64_t v);  // saturating
+};
+
+struct VerneMQScrape {
+  bool is_vernemq = false;
+  std::string prefix;                 // e.g. "vernemq_" or ""
+  std::vector<NodeMetrics> nodes;     // storage reused across scrapes; n_nodes are valid
+  std::size_t n_nodes = 0;
+  std::size_t lines = 0;
+  std::size_t samples = 0;            // samples of charted families
+  std::size_t problems_total = 0;     // parse errors + rejected samples
+  std::vector<std::string> problems;  // the first kMaxProblemsKept, e.g. "line 3, column 7: ..."
+  std::string found_names;            // when not VerneMQ: a few metric names that were found
+  std::string rejected;               // non-empty: a charted counter had an invalid value, so the
+                                      // scrape cannot be used (says which line and why)
+};
+
+// Fills `out` (reusing its storage) from `body`. Never throws on bad input.
+void extract_vernemq(std::string_view body, VerneMQScrape& out);
+
+// "not VerneMQ metrics: no metric named *mqtt_puback_sent or *mqtt_publish_error; found: a, b, c"
+std::string not_vernemq_message(const VerneMQScrape& scrape);
+
+}  // namespace vmq

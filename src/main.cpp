@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// vernemq.plugin: arguments, environment, signals, wiring, exit codes. Everything else lives
+// in the vmq_core library.
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "vmq/config.h"
+#include "vmq/log.h"
+#include "vmq/netdata_writer.h"
+#include "vmq/plugin.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int /*sig*/) {
+  g_stop.store(true);
+  vmq::wake_running_plugin();
+}
+
+void install_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  // A peer closing a socket must never kill the plugin; a closed stdout is seen as EPIPE on
+  // write, and the plugin then exits 0. SIGHUP (a terminal going away) is not a reason to stop.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGHUP, SIG_IGN);
+}
+
+constexpr std::string_view kUsage =
+    "usage: vernemq.plugin [UPDATE_EVERY] [--config FILE] [--check] [--help] [--version]\n"
+    "\n"
+    "A Netdata external plugin that collects VerneMQ's MQTT 5 PUBACK reason codes and counts\n"
+    "how many of each were sent in the last minute.\n"
+    "\n"
+    "  UPDATE_EVERY   data collection interval in seconds (Netdata passes it; default 1 or\n"
+    "                 $NETDATA_UPDATE_EVERY); a job never runs faster than this\n"
+    "  --config FILE  read FILE instead of $NETDATA_USER_CONFIG_DIR/vernemq.conf or\n"
+    "                 $NETDATA_STOCK_CONFIG_DIR/vernemq.conf\n"
+    "  --check        fetch every job once, print a JSON report, exit 0 only if all are usable\n"
+    "  --help         this text\n"
+    "  --version      the version\n";
+
+int parse_interval(std::string_view s) {
+  int v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9' || v > 86400) return -1;
+    v = v * 10 + (c - '0');
+  }
+  return s.empty() || v < 1 || v > 86400 ? -1 : v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  vmq::log::init_from_env();
+  std::optional<std::string> config_path;
+  bool check = false;
+  int update_every = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a(argv[i]);
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (a == "--version" || a == "-v") {
+      std::cout << "vernemq.plugin " << VMQ_VERSION << "\n";
+      return 0;
+    }
+    if (a == "--check") {
+      check = true;
+    } else if (a == "--config") {
+      if (i + 1 >= argc) {
+        std::cerr << "vernemq.plugin: --config needs a FILE\n" << kUsage;
+        return 2;
+      }
+      config_path = argv[++i];
+    } else if (a.starts_with("--config=")) {
+      config_path = std::string(a.substr(9));
+    } else if (const int v = parse_interval(a); v > 0 && update_every == 0) {
+      update_every = v;
+    } else {
+      std::cerr << "vernemq.plugin: unknown argument '" << a << "'; expected UPDATE_EVERY (1..86400 seconds), "
+                << "--config FILE, --check, --help or --version\n";
+      return 2;
+    }
+  }
+  if (update_every == 0) {
+    const char* env = std::getenv("NETDATA_UPDATE_EVERY");
+    update_every = env != nullptr ? parse_interval(env) : 1;
+    if (update_every < 1) update_every = 1;
+  }
+
+  vmq::Config config;
+  try {
+    const std::optional<std::string> file = vmq::find_config_file(config_path, [](const char* name) -> const char* { return std::getenv(name); });
+    config = file ? vmq::load_config_file(*file) : vmq::default_config();
+  } catch (const vmq::ConfigError& e) {
+    vmq::log::error("main", std::string("configuration: ") + e.what());
+    if (check) {
+      std::cout << "{\"ok\": false, \"error\": \"configuration error (see stderr)\"}\n";
+      return 1;
+    }
+    std::string out;
+    vmq::ProtocolWriter(out).disable();
+    std::cout << out << std::flush;
+    return 0;
+  }
+  for (const vmq::JobConfig& j : config.jobs) {
+    for (const std::string& s : j.secrets()) vmq::log::add_secret(s);
+  }
+  for (const std::string& p : config.problems) vmq::log::warning("main", p);
+  vmq::log::info("main", "configuration from " + config.source + ": " + std::to_string(config.jobs.size()) +
+                             " job(s), update every " + std::to_string(update_every) + " s");
+
+  if (check) return vmq::run_check(config, 1);
+
+  install_signals();
+  vmq::RunOptions options;
+  options.netdata_update_every = update_every;
+  const vmq::SystemClock clock;
+  return vmq::run_plugin(config, options, clock, g_stop);
+}

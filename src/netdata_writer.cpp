@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "vmq/netdata_writer.h"
+
+#include <charconv>
+
+namespace vmq {
+
+namespace {
+
+constexpr std::size_t kMaxIdLength = 100;
+constexpr std::size_t kMaxTextLength = 200;
+
+constexpr bool id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+constexpr bool text_char(char c) { return c >= 0x20 && c <= 0x7e && c != '\'' && c != '"' && c != '\\'; }
+
+template <typename Int>
+void append_int(std::string& out, Int v) {
+  char buf[24];
+  const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);  // locale-independent, no leading zeros
+  out.append(buf, static_cast<std::size_t>(p - buf));
+}
+
+}  // namespace
+
+void append_sanitized_id(std::string& out, std::string_view raw) {
+  if (raw.empty()) {
+    out.push_back('_');
+    return;
+  }
+  const std::size_t n = raw.size() < kMaxIdLength ? raw.size() : kMaxIdLength;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(id_char(raw[i]) ? raw[i] : '_');
+}
+
+std::string sanitize_id(std::string_view raw) {
+  std::string s;
+  append_sanitized_id(s, raw);
+  return s;
+}
+
+std::string sanitize_text(std::string_view raw) {
+  std::string s;
+  const std::size_t n = raw.size() < kMaxTextLength ? raw.size() : kMaxTextLength;
+  s.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) s.push_back(text_char(raw[i]) ? raw[i] : '_');
+  return s;
+}
+
+void ProtocolWriter::quoted(std::string_view text) {
+  out_.push_back('\'');
+  const std::size_t n = text.size() < kMaxTextLength ? text.size() : kMaxTextLength;
+  for (std::size_t i = 0; i < n; ++i) out_.push_back(text_char(text[i]) ? text[i] : '_');
+  out_.push_back('\'');
+}
+
+void ProtocolWriter::chart(const ChartLine& c) {
+  // CHART type.id name title units family context charttype priority update_every options plugin module
+  out_ += "CHART ";
+  append_sanitized_id(out_, c.type);
+  out_.push_back('.');
+  append_sanitized_id(out_, c.id);
+  out_ += " '' ";
+  quoted(c.title);
+  out_.push_back(' ');
+  quoted(c.units);
+  out_.push_back(' ');
+  quoted(c.family);
+  out_.push_back(' ');
+  quoted(c.context);
+  out_.push_back(' ');
+  quoted(c.chart_type);
+  out_.push_back(' ');
+  append_int(out_, c.priority);
+  out_.push_back(' ');
+  append_int(out_, c.update_every);
+  out_ += " '' ";
+  quoted(kPluginName);
+  out_.push_back(' ');
+  quoted(kModuleName);
+  out_.push_back('\n');
+}
+
+void ProtocolWriter::dimension(const DimensionLine& d) {
+  out_ += "DIMENSION ";
+  append_sanitized_id(out_, d.id);
+  out_.push_back(' ');
+  append_sanitized_id(out_, d.id);  // id == name: 1.37 health lookups match both
+  out_.push_back(' ');
+  append_sanitized_id(out_, d.algorithm);
+  out_.push_back(' ');
+  append_int(out_, d.multiplier);
+  out_.push_back(' ');
+  append_int(out_, d.divisor);
+  out_ += " ''\n";
+}
+
+void ProtocolWriter::clabel(std::string_view name, std::string_view value) {
+  out_ += "CLABEL ";
+  append_sanitized_id(out_, name);
+  out_.push_back(' ');
+  quoted(value.empty() ? std::string_view("unknown") : value);
+  out_ += " 1\n";
+}
+
+void ProtocolWriter::clabel_commit() { out_ += "CLABEL_COMMIT\n"; }
+
+void ProtocolWriter::begin(std::string_view type, std::string_view id, std::optional<std::uint64_t> usec) {
+  out_ += "BEGIN ";
+  append_sanitized_id(out_, type);
+  out_.push_back('.');
+  append_sanitized_id(out_, id);
+  if (usec) {
+    out_.push_back(' ');
+    append_int(out_, *usec);
+  }
+  out_.push_back('\n');
+}
+
+void ProtocolWriter::set(std::string_view id, std::optional<std::int64_t> value) {
+  out_ += "SET ";
+  append_sanitized_id(out_, id);
+  out_ += " = ";
+  if (value) append_int(out_, *value);
+  out_.push_back('\n');
+}
+
+void ProtocolWriter::end() { out_ += "END\n"; }
+void ProtocolWriter::keepalive() { out_.push_back('\n'); }
+void ProtocolWriter::disable() { out_ += "DISABLE\n"; }
+
+}  // namespace vmq

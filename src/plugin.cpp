@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "vmq/plugin.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "vmq/http_fetch.h"
+#include "vmq/job_charts.h"
+#include "vmq/log.h"
+#include "vmq/netdata_writer.h"
+#include "vmq/vernemq_metrics.h"
+
+namespace vmq {
+
+namespace {
+
+constexpr std::int64_t kSummaryEveryUs = 60'000'000;
+constexpr std::int64_t kKeepaliveEveryUs = 1'000'000;
+// A scrape must end before its job's next tick: its timeout is cut to the interval minus this.
+constexpr long kTimeoutMarginMs = 50;
+
+std::atomic<HttpClient*> g_running_client{nullptr};
+
+// Writes all of `data`; false when the reader is gone (EPIPE) or the fd is unusable.
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+std::string seconds_text(std::int64_t us) { return std::to_string((us + 500000) / 1000000) + " s"; }
+
+struct Job {
+  Job(const JobConfig& c, int netdata_every)
+      : cfg(c),
+        every(std::max(c.update_every, netdata_every)),
+        schedule(every),
+        charts(c.name, every),
+        failures(c.name) {}
+
+  JobConfig cfg;
+  int every;
+  TickSchedule schedule;
+  JobCharts charts;
+  FailureLog failures;
+  VerneMQScrape scrape;
+  std::size_t http = 0;
+  std::int64_t pending_tick = 0;
+  std::int64_t pending_mono = 0;
+  std::int64_t last_problem_log_us = -kSummaryEveryUs;
+
+  [[nodiscard]] long timeout_ms() const {
+    const auto configured = static_cast<long>(cfg.timeout_s * 1000.0);
+    return std::max(1L, std::min(configured, static_cast<long>(every) * 1000 - kTimeoutMarginMs));
+  }
+};
+
+// Applies one finished transfer to its job and renders the tick into `out`.
+void handle_result(Job& job, const FetchResult& r, std::int64_t now_mono, std::string& out) {
+  std::string error;
+  if (!r.ok) {
+    error = r.error;
+  } else {
+    extract_vernemq(r.body, job.scrape);
+    if (!job.scrape.is_vernemq) {
+      error = not_vernemq_message(job.scrape);
+    } else if (!job.scrape.rejected.empty()) {
+      error = "unusable counter: " + job.scrape.rejected;
+    }
+  }
+  if (!error.empty()) {
+    job.failures.failure(now_mono, error);
+    job.charts.on_failure(job.pending_tick, job.pending_mono, out);
+    return;
+  }
+  job.failures.success(now_mono);
+  if (job.scrape.problems_total > 0 && now_mono - job.last_problem_log_us >= kSummaryEveryUs) {
+    job.last_problem_log_us = now_mono;
+    log::warning(job.cfg.name, std::to_string(job.scrape.problems_total) +
+                                   " problem(s) in the scraped body were skipped (logged at most once a minute); "
+                                   "first: " + (job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front()));
+  }
+  job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out);
+  for (const std::string& m : job.charts.take_messages()) log::info(job.cfg.name, m);
+}
+
+}  // namespace
+
+void FailureLog::failure(std::int64_t mono_us, std::string_view error) {
+  ++total_;
+  ++since_summary_;
+  if (!failing_) {
+    failing_ = true;
+    since_us_ = mono_us;
+    last_summary_us_ = mono_us;
+    since_summary_ = 0;
+    last_error_.assign(error);
+    log::error(job_, "scrape failed: " + last_error_ +
+                         " (retrying every tick; further failures are summarised once a minute)");
+    return;
+  }
+  last_error_.assign(error);
+  if (mono_us - last_summary_us_ >= kSummaryEveryUs) {
+    log::error(job_, "still failing: " + std::to_string(since_summary_) + " failed scrape(s) in the last " +
+                         seconds_text(mono_us - last_summary_us_) + "; last error: " + last_error_);
+    last_summary_us_ = mono_us;
+    since_summary_ = 0;
+  }
+}
+
+void FailureLog::success(std::int64_t mono_us) {
+  if (!failing_) return;
+  log::info(job_, "recovered after " + std::to_string(total_) + " failed scrape(s) over " +
+                      seconds_text(mono_us - since_us_));
+  failing_ = false;
+  total_ = 0;
+  since_summary_ = 0;
+}
+
+void wake_running_plugin() {
+  HttpClient* c = g_running_client.load();
+  if (c != nullptr) c->wakeup();
+}
+
+int run_plugin(const Config& config, const RunOptions& options, const Clock& clock, std::atomic<bool>& stop) {
+  HttpClient http;
+  std::vector<std::unique_ptr<Job>> jobs;
+  for (const JobConfig& c : config.jobs) {
+    auto job = std::make_unique<Job>(c, options.netdata_update_every);
+    try {
+      job->http = http.add_job(c);
+    } catch (const ConfigError& e) {
+      log::error(c.name, std::string("job skipped: ") + e.what());
+      continue;
+    }
+    log::info(c.name, "collecting " + redact_url(c.url) + " every " + std::to_string(job->every) + " s");
+    jobs.push_back(std::move(job));
+  }
+  std::string out;
+  if (jobs.empty()) {
+    log::error("main", "no usable job; disabling the plugin");
+    ProtocolWriter(out).disable();
+    write_all(options.out_fd, out);
+    return 0;
+  }
+  std::vector<Job*> by_http(jobs.size(), nullptr);
+  for (auto& j : jobs) {
+    if (j->http >= by_http.size()) by_http.resize(j->http + 1, nullptr);
+    by_http[j->http] = j.get();
+  }
+
+  g_running_client.store(&http);
+  struct Unregister {
+    ~Unregister() { g_running_client.store(nullptr); }
+  } unregister;
+
+  out.reserve(64 * 1024);
+  std::int64_t last_write_mono = clock.mono_us();
+  // Initialise the schedules (the first tick is the next aligned one).
+  for (auto& j : jobs) j->schedule.due(clock.wall_us());
+
+  while (!stop.load()) {
+    const std::int64_t now_wall = clock.wall_us();
+    const std::int64_t now_mono = clock.mono_us();
+    std::int64_t next_wall = now_wall + kKeepaliveEveryUs;
+    for (auto& j : jobs) {
+      if (j->schedule.due(now_wall)) {
+        if (http.in_flight(j->http)) {
+          // Cannot happen with the timeout cut below the interval, unless the host stalled.
+          log::debug(j->cfg.name, "previous scrape still running at the next tick; tick skipped");
+        } else {
+          j->pending_tick = j->schedule.tick_number(now_mono);
+          j->pending_mono = now_mono;
+          http.start(j->http, j->timeout_ms());
+        }
+      }
+      next_wall = std::min(next_wall, j->schedule.next_wall_us());
+    }
+    const auto wait_ms =
+        static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
+    http.poll(wait_ms, [&](std::size_t idx, const FetchResult& r) {
+      if (idx < by_http.size() && by_http[idx] != nullptr) handle_result(*by_http[idx], r, clock.mono_us(), out);
+    });
+    const std::int64_t after = clock.mono_us();
+    if (out.empty() && after - last_write_mono >= kKeepaliveEveryUs) ProtocolWriter(out).keepalive();
+    if (!out.empty()) {
+      if (!write_all(options.out_fd, out)) {
+        log::info("main", "stdout closed by the reader; exiting");
+        return 0;
+      }
+      out.clear();
+      last_write_mono = after;
+    }
+  }
+  log::info("main", "stop requested; exiting");
+  return 0;
+}
+
+int run_check(const Config& config, int out_fd) {
+  using nlohmann::json;
+  HttpClient http;
+  struct Entry {
+    const JobConfig* cfg;
+    std::size_t http = 0;
+    bool added = false;
+    std::string add_error;
+    json report;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(config.jobs.size());
+  for (const JobConfig& c : config.jobs) {
+    Entry e{&c, 0, false, {}, json::object()};
+    try {
+      e.http = http.add_job(c);
+      e.added = true;
+    } catch (const ConfigError& ex) {
+      e.add_error = ex.what();
+    }
+    entries.push_back(std::move(e));
+  }
+  std::vector<Entry*> by_http;
+  for (Entry& e : entries) {
+    if (!e.added) continue;
+    if (e.http >= by_http.size()) by_http.resize(e.http + 1, nullptr);
+    by_http[e.http] = &e;
+    http.start(e.http, std::max(1L, static_cast<long>(e.cfg->timeout_s * 1000.0)));
+  }
+  VerneMQScrape scrape;
+  while (http.in_flight_count() > 0) {
+    http.poll(1000, [&](std::size_t idx, const FetchResult& r) {
+      Entry& e = *by_http.at(idx);
+      json& j = e.report;
+      j["http_status"] = r.http_status;
+      j["bytes"] = r.bytes;
+      j["fetch_ms"] = r.seconds * 1000.0;
+      if (!r.ok) {
+        j["ok"] = false;
+        j["error"] = r.error;
+        return;
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      extract_vernemq(r.body, scrape);
+      j["parse_ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      j["lines"] = scrape.lines;
+      j["problems"] = scrape.problems;
+      j["problems_total"] = scrape.problems_total;
+      if (!scrape.is_vernemq) {
+        j["ok"] = false;
+        j["error"] = not_vernemq_message(scrape);
+        return;
+      }
+      j["prefix"] = scrape.prefix;
+      json nodes = json::array();
+      for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
+        const NodeMetrics& node = scrape.nodes[n];
+        json reasons = json::object();
+        for (std::size_t i = 0; i < node.n_reasons; ++i) reasons[node.puback_sent_v5[i].reason] = node.puback_sent_v5[i].value;
+        nodes.push_back(json{{"node", node.node},
+                             {"mqtt5_puback_sent_by_reason", reasons},
+                             {"puback_sent_total", node.puback_sent_total},
+                             {"puback_received_total", node.puback_received_total}});
+      }
+      j["nodes"] = nodes;
+      if (!scrape.rejected.empty()) {
+        j["ok"] = false;
+        j["error"] = "unusable counter: " + scrape.rejected;
+      } else {
+        j["ok"] = true;
+      }
+    });
+  }
+  json report = json::object();
+  report["config"] = config.source;
+  report["problems"] = config.problems;
+  json jobs = json::array();
+  bool all_ok = !config.jobs.empty();
+  for (Entry& e : entries) {
+    json j = json::object();
+    j["name"] = e.cfg->name;
+    j["url"] = redact_url(e.cfg->url);
+    if (!e.added) {
+      j["ok"] = false;
+      j["error"] = e.add_error;
+    } else {
+      j.update(e.report);
+    }
+    all_ok = all_ok && j.value("ok", false);
+    jobs.push_back(std::move(j));
+  }
+  report["jobs"] = jobs;
+  report["ok"] = all_ok;
+  // Replace invalid UTF-8 from scraped data rather than throwing.
+  const std::string text = report.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  write_all(out_fd, text);
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace vmq

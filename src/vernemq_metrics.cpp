@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "vmq/vernemq_metrics.h"
+
+#include <limits>
+
+#include "vmq/prometheus_text.h"
+
+namespace vmq {
+
+namespace {
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
+
+// Compares a raw (possibly escaped) label value with plain text without allocating.
+bool raw_equals(const prom::Label& label, std::string_view plain, std::string& scratch) {
+  if (!label.has_escapes) return label.raw_value == plain;
+  scratch.clear();
+  prom::append_unescaped(label.raw_value, scratch);
+  return scratch == plain;
+}
+
+std::string_view unescaped(const prom::Label* label, std::string& scratch) {
+  if (label == nullptr) return {};
+  if (!label->has_escapes) return label->raw_value;
+  scratch.clear();
+  prom::append_unescaped(label->raw_value, scratch);
+  return scratch;
+}
+
+class VerneMQSink final : public prom::SampleSink {
+ public:
+  explicit VerneMQSink(VerneMQScrape& out) : out_(out) {}
+
+  bool wants(std::string_view name) override {
+    if (!out_.is_vernemq) {
+      if (detect(name, kPubackSent) || detect(name, kPubackReceived) || detect(name, kPublishError)) {
+        sent_name_ = out_.prefix;
+        sent_name_ += kPubackSent;
+        received_name_ = out_.prefix;
+        received_name_ += kPubackReceived;
+      } else {
+        note_found(name);
+        return false;
+      }
+    }
+    return name == sent_name_ || name == received_name_;
+  }
+
+  void on_sample(const prom::Sample& s) override {
+    const bool sent = s.name == sent_name_;
+    if (!s.value.is_u64) {
+      // A counter that is negative, fractional, NaN or beyond 64 bits cannot be turned into a
+      // true count: the whole scrape is refused rather than charting a made-up number.
+      problem(s, "has a value that is not a non-negative 64-bit integer counter");
+      if (out_.rejected.empty()) out_.rejected = out_.problems.empty() ? "bad counter value" : out_.problems.back();
+      return;
+    }
+    NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s);
+    if (node == nullptr) return;
+    ++out_.samples;
+    const std::uint64_t v = s.value.as_u64;
+    if (!sent) {
+      node->received_total_add(v);
+      return;
+    }
+    const prom::Label* version = s.label(kLabelMqttVersion);
+    const prom::Label* reason = s.label(kLabelReasonCode);
+    if (version != nullptr && reason != nullptr && raw_equals(*version, "5", version_scratch_)) {
+      const std::string_view reason_text = unescaped(reason, reason_scratch_);
+      for (std::size_t i = 0; i < node->n_reasons; ++i) {
+        if (node->puback_sent_v5[i].reason == reason_text) {
+          problem(s, "repeats a series already seen (same node and reason_code); the repeat is ignored");
+          return;
+        }
+      }
+      if (node->n_reasons == kMaxReasonsPerNode) {
+        problem(s, "brings more than 32 reason codes for one node; the extra reason is dropped");
+        return;
+      }
+      if (node->n_reasons == node->puback_sent_v5.size()) node->puback_sent_v5.emplace_back();
+      ReasonCount& rc = node->puback_sent_v5[node->n_reasons++];
+      rc.reason.assign(reason_text);
+      rc.value = v;
+    }
+    node->sent_total_add(v);
+  }
+
+  void on_error(const prom::ParseError& e) override {
+    ++out_.problems_total;
+    if (out_.problems.size() < kMaxProblemsKept) out_.problems.push_back(prom::format_error(e));
+  }
+
+ private:
+  bool detect(std::string_view name, std::string_view suffix) {
+    if (name.size() < suffix.size() || name.substr(name.size() - suffix.size()) != suffix) return false;
+    out_.is_vernemq = true;
+    out_.prefix.assign(name.substr(0, name.size() - suffix.size()));
+    return true;
+  }
+
+  void note_found(std::string_view name) {
+    // A short list of what the body does hold, for the "not VerneMQ" message.
+    if (found_count_ >= 5 || name == last_found_) return;
+    if (!out_.found_names.empty()) out_.found_names += ", ";
+    out_.found_names.append(name.substr(0, 80));
+    last_found_ = name;
+    ++found_count_;
+  }
+
+  NodeMetrics* find_node(std::string_view name, const prom::Sample& s) {
+    for (std::size_t i = 0; i < out_.n_nodes; ++i) {
+      if (out_.nodes[i].node == name) return &out_.nodes[i];
+    }
+    if (out_.n_nodes == kMaxNodesPerJob) {
+      problem(s, "brings more than 16 node names in one body; the extra node is dropped");
+      return nullptr;
+    }
+    if (out_.n_nodes == out_.nodes.size()) out_.nodes.emplace_back();
+    NodeMetrics& n = out_.nodes[out_.n_nodes++];
+    n.node.assign(name);
+    n.n_reasons = 0;
+    n.puback_sent_total = 0;
+    n.puback_received_total = 0;
+    n.has_sent_total = false;
+    n.has_received_total = false;
+    return &n;
+  }
+
+  void problem(const prom::Sample& s, const char* what) {
+    ++out_.problems_total;
+    if (out_.problems.size() < kMaxProblemsKept) {
+      out_.problems.push_back("line " + std::to_string(s.line) + ": " + std::string(s.name) + " sample " + what);
+    }
+  }
+
+  VerneMQScrape& out_;
+  std::string sent_name_;
+  std::string received_name_;
+  std::string node_scratch_;
+  std::string version_scratch_;
+  std::string reason_scratch_;
+  std::string_view last_found_;
+  std::size_t found_count_ = 0;
+};
+
+}  // namespace
+
+void NodeMetrics::sent_total_add(std::uint64_t v) {
+  puback_sent_total = saturating_add(puback_sent_total, v);
+  has_sent_total = true;
+}
+
+void NodeMetrics::received_total_add(std::uint64_t v) {
+  puback_received_total = saturating_add(puback_received_total, v);
+  has_received_total = true;
+}
+
+void extract_vernemq(std::string_view body, VerneMQScrape& out) {
+  out.is_vernemq = false;
+  out.prefix.clear();
+  out.n_nodes = 0;
+  out.lines = 0;
+  out.samples = 0;
+  out.problems_total = 0;
+  out.problems.clear();
+  out.found_names.clear();
+  out.rejected.clear();
+  VerneMQSink sink(out);
+  const prom::ParseStats stats = prom::parse(body, sink);
+  out.lines = stats.lines;
+}
+
+std::string not_vernemq_message(const VerneMQScrape& scrape) {
+  std::string m = "not VerneMQ metrics: no metric named *mqtt_puback_sent, *mqtt_puback_received or "
+                   "*mqtt_publish_error";
+  if (scrape.found_names.empty()) {
+    m += scrape.lines == 0 ? " (the body is empty)" : " (no valid sample line found)";
+  } else {
+    m += "; found: " + scrape.found_names;
+  }
+  return m;
+}
+
+}  // namespace vmq
