@@ -41,9 +41,10 @@ bool write_all(int fd, std::string_view data) {
 std::string seconds_text(std::int64_t us) { return std::to_string((us + 500000) / 1000000) + " s"; }
 
 struct Job {
-  Job(const JobConfig& c, int netdata_every)
+  // A job's interval: its own, else the file's, and never faster than Netdata's.
+  Job(const JobConfig& c, int file_every, int netdata_every)
       : cfg(c),
-        every(std::max(c.update_every, netdata_every)),
+        every(std::max(c.update_every > 0 ? c.update_every : file_every, netdata_every)),
         schedule(every),
         charts(c.name, every),
         failures(c.name) {}
@@ -136,7 +137,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
   HttpClient http;
   std::vector<std::unique_ptr<Job>> jobs;
   for (const JobConfig& c : config.jobs) {
-    auto job = std::make_unique<Job>(c, options.netdata_update_every);
+    auto job = std::make_unique<Job>(c, config.update_every, options.netdata_update_every);
     try {
       job->http = http.add_job(c);
     } catch (const ConfigError& e) {

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Installs the Debian 12 packages this project builds and tests with, when any is missing.
+# Usage: scripts/install-deps.sh [--with-netdata]
+set -euo pipefail
+
+packages=(g++ cmake make pkg-config libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev
+          libgtest-dev libgmock-dev libbenchmark-dev ca-certificates)
+if [[ "${1:-}" == "--with-netdata" ]]; then
+  packages+=(netdata-core curl)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "installing: ${missing[*]}" >&2
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

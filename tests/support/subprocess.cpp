@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "subprocess.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace vmq::testing {
+
+Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  int out[2];
+  int err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  // Build argv/envp before fork: the child only calls async-signal-safe functions.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv(*e);
+    const std::string key = kv.substr(0, kv.find('='));
+    if (env.count(key) == 0) env_strings.push_back(kv);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> cargv;
+  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  std::vector<char*> cenv;
+  for (const std::string& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    // Default signal dispositions for the child, whatever the test runner set.
+    ::signal(SIGPIPE, SIG_DFL);
+    execve(cargv[0], cargv.data(), cenv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  out_fd_ = out[0];
+  err_fd_ = err[0];
+  fcntl(out_fd_, F_SETFL, O_NONBLOCK);
+  fcntl(err_fd_, F_SETFL, O_NONBLOCK);
+}
+
+Subprocess::~Subprocess() {
+  if (!status_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    reap(true);
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+  if (err_fd_ >= 0) close(err_fd_);
+}
+
+void Subprocess::reap(bool block) {
+  if (status_ || pid_ <= 0) return;
+  int st = 0;
+  const pid_t r = waitpid(pid_, &st, block ? 0 : WNOHANG);
+  if (r == pid_) status_ = st;
+}
+
+void Subprocess::pump(std::chrono::milliseconds d) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  for (;;) {
+    pollfd fds[2];
+    nfds_t n = 0;
+    if (out_fd_ >= 0) fds[n++] = pollfd{out_fd_, POLLIN, 0};
+    if (err_fd_ >= 0) fds[n++] = pollfd{err_fd_, POLLIN, 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (n == 0) {
+      reap(false);
+      return;
+    }
+    const int r = poll(fds, n, static_cast<int>(std::max<long long>(0, left.count())));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      reap(false);
+      return;
+    }
+    for (nfds_t i = 0; i < n; ++i) {
+      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      char buf[65536];
+      const ssize_t got = read(fds[i].fd, buf, sizeof buf);
+      if (got > 0) {
+        (fds[i].fd == out_fd_ ? out_ : err_).append(buf, static_cast<std::size_t>(got));
+      } else if (got == 0) {
+        if (fds[i].fd == out_fd_) {
+          close(out_fd_);
+          out_fd_ = -1;
+        } else {
+          close(err_fd_);
+          err_fd_ = -1;
+        }
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      reap(false);
+      return;
+    }
+  }
+}
+
+bool Subprocess::wait_for_stdout(const std::string& needle, std::chrono::milliseconds d) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (out_.find(needle) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    pump(std::chrono::milliseconds(50));
+    if (out_fd_ < 0 && out_.find(needle) == std::string::npos) return false;
+  }
+  return true;
+}
+
+std::optional<int> Subprocess::wait_exit(std::chrono::milliseconds d) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (!status_) {
+    reap(false);
+    if (status_) break;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    pump(std::chrono::milliseconds(20));
+  }
+  pump(std::chrono::milliseconds(0));
+  if (WIFEXITED(*status_)) return WEXITSTATUS(*status_);
+  return 128 + WTERMSIG(*status_);
+}
+
+void Subprocess::signal(int sig) {
+  if (pid_ > 0 && !status_) kill(pid_, sig);
+}
+
+void Subprocess::close_stdout_reader() {
+  if (out_fd_ >= 0) {
+    close(out_fd_);
+    out_fd_ = -1;
+  }
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "vmq-test-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& content) const {
+  const std::string p = path_ + "/" + name;
+  std::ofstream f(p, std::ios::binary);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + p);
+  return p;
+}
+
+}  // namespace vmq::testing
