@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // vernemq.plugin: arguments, environment, signals, wiring, exit codes. Everything else lives
 // in the vmq_core library.
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -33,6 +35,15 @@ void install_signals() {
   // write, and the plugin then exits 0. SIGHUP (a terminal going away) is not a reason to stop.
   std::signal(SIGPIPE, SIG_IGN);
   std::signal(SIGHUP, SIG_IGN);
+}
+
+// Each job holds a connection; hundreds of jobs need more descriptors than the usual soft limit.
+void raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);  // best effort: the plugin still runs with fewer jobs at once
+  }
 }
 
 constexpr std::string_view kUsage =
@@ -121,9 +132,13 @@ int main(int argc, char** argv) {
   vmq::log::info("main", "configuration from " + config.source + ": " + std::to_string(config.jobs.size()) +
                              " job(s), update every " + std::to_string(update_every) + " s");
 
-  if (check) return vmq::run_check(config, 1);
+  if (check) {
+    raise_fd_limit();
+    return vmq::run_check(config, 1);
+  }
 
   install_signals();
+  raise_fd_limit();
   vmq::RunOptions options;
   options.netdata_update_every = update_every;
   const vmq::SystemClock clock;

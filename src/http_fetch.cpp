@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// HTTP over libcurl. One easy handle per job, kept for the life of the client so that its
+// connection stays in the multi handle's connection cache between scrapes (keep-alive); every
+// job is driven by one multi handle so a slow or dead node never delays another job.
+//
+// Errors: add_job() runs at start-up and throws ConfigError; everything after that (start(),
+// poll()) reports problems as failed FetchResults and never throws.
+#include "vmq/http_fetch.h"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace vmq {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr long kMaxRedirects = 10;
+constexpr std::size_t kMaxTokenFileSize = 64u * 1024u;  // a bearer token is a few KB at most
+constexpr std::size_t kMaxReasonLength = 64;
+
+// Prometheus text 0.0.4 first; anything else is acceptable. VerneMQ answers 406 to an Accept it
+// cannot serve (e.g. only application/openmetrics-text).
+constexpr const char* kAcceptHeader = "Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1";
+constexpr const char* kUserAgent = "vernemq.plugin/" VMQ_VERSION;
+
+// curl_global_init is not thread-safe before libcurl 7.84 and must run once per process before
+// any other libcurl call; call_once makes it safe whoever constructs the first client.
+CURLcode global_init_once() {
+  static std::once_flag once;
+  static CURLcode result = CURLE_OK;
+  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return result;
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    const auto a = static_cast<unsigned char>(text[i]);
+    const auto b = static_cast<unsigned char>(prefix[i]);
+    if (std::tolower(a) != std::tolower(b)) return false;
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && iequals_prefix(a, b);
+}
+
+std::string_view trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  const auto first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(kSpace);
+  return s.substr(first, last - first + 1);
+}
+
+bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+// Used when the server sent no reason phrase (HTTP/2 never does).
+std::string_view standard_reason(long status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 410: return "Gone";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return {};
+  }
+}
+
+// Replaces every occurrence of every secret by "***". Applied to every error message, because
+// curl's error buffer is built from network input and URL parts we do not control.
+void redact(std::string& text, const std::vector<std::string>& secrets, std::string_view extra) {
+  auto scrub = [&text](std::string_view secret) {
+    if (secret.empty()) return;
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
+      text.replace(pos, secret.size(), "***");
+    }
+  };
+  for (const auto& s : secrets) scrub(s);
+  scrub(extra);
+}
+
+}  // namespace
+
+struct HttpClient::Impl {
+  struct Job {
+    std::size_t idx = 0;
+    CURL* easy = nullptr;
+    std::vector<std::string> secrets;
+    std::string bearer_token_file;
+    std::size_t max_body_size = kDefaultMaxBodySize;
+    bool follow_redirects = true;
+
+    curl_slist* base_headers = nullptr;  // Accept, x-api-key, custom headers: set once
+    curl_slist* bearer_node = nullptr;   // "Authorization: Bearer T", its next → base_headers
+    std::string bearer_token;            // the token in bearer_node (to rebuild only on change)
+    std::string token_buf;               // file read buffer, reused
+
+    // Per transfer; reset by start(). body keeps its capacity across transfers.
+    std::string body;
+    char error_buf[CURL_ERROR_SIZE] = {};
+    long status = 0;                  // from the last status line seen
+    std::string reason;               // its reason phrase (sanitised)
+    long long content_length = -1;    // of the current response, -1 when absent
+    long long announced_too_large = -1;  // Content-Length that exceeded the cap, else -1
+    bool too_large = false;
+    bool in_flight = false;
+    long timeout_ms = 0;
+    Clock::time_point started{};
+
+    ~Job() {
+      if (bearer_node != nullptr) {
+        bearer_node->next = nullptr;  // base_headers is freed on its own
+        curl_slist_free_all(bearer_node);
+      }
+      curl_slist_free_all(base_headers);
+      if (easy != nullptr) curl_easy_cleanup(easy);
+    }
+  };
+
+  CURLM* multi = nullptr;
+  std::vector<std::unique_ptr<Job>> jobs;
+  std::size_t in_flight = 0;
+  // Results decided outside libcurl (aborted transfer, unreadable token file, setopt failure),
+  // delivered by the next poll(). Two vectors swapped so done() may call start() safely.
+  std::vector<std::pair<std::size_t, FetchResult>> pending;
+  std::vector<std::pair<std::size_t, FetchResult>> delivering;
+
+  // ---- libcurl callbacks -------------------------------------------------------------------
+
+  // Header lines of every response, including redirects, 1xx and proxy CONNECT answers: a status
+  // line starts a new response. At the blank line ending the final response's headers, a
+  // Content-Length over the cap stops the transfer before any body byte is read.
+  static std::size_t on_header(char* data, std::size_t size, std::size_t nmemb, void* user) {
+    auto* job = static_cast<Job*>(user);
+    const std::size_t n = size * nmemb;
+    std::string_view line(data, n);
+    if (line.starts_with("HTTP/")) {
+      job->status = 0;
+      job->reason.clear();
+      job->content_length = -1;
+      job->body.clear();
+      // "HTTP/1.1 503 Service Unavailable\r\n" or "HTTP/2 200 \r\n"
+      const auto sp = line.find(' ');
+      if (sp != std::string_view::npos && line.size() >= sp + 4) {
+        long code = 0;
+        bool digits = true;
+        for (std::size_t i = sp + 1; i < sp + 4; ++i) {
+          if (line[i] < '0' || line[i] > '9') digits = false;
+          else code = code * 10 + (line[i] - '0');
+        }
+        if (digits) job->status = code;
+        const auto reason = trim(line.substr(sp + 4));
+        for (char c : reason) {
+          if (job->reason.size() >= kMaxReasonLength) break;
+          // Network input: keep printable ASCII only, it ends up in logs and charts.
+          if (c >= 0x20 && c < 0x7f) job->reason.push_back(c);
+        }
+      }
+      return n;
+    }
+    if (iequals_prefix(line, "content-length:")) {
+      const auto value = trim(line.substr(std::strlen("content-length:")));
+      long long v = 0;
+      bool valid = !value.empty();
+      for (char c : value) {
+        if (c < '0' || c > '9' || v > (1LL << 53)) {
+          valid = false;
+          break;
+        }
+        v = v * 10 + (c - '0');
+      }
+      if (valid) job->content_length = v;
+      return n;
+    }
+    if (trim(line).empty()) {
+      const bool interim = job->status >= 100 && job->status < 200;
+      const bool will_follow = job->follow_redirects && job->status >= 300 && job->status < 400;
+      if (!interim && !will_follow && job->content_length >= 0 &&
+          static_cast<unsigned long long>(job->content_length) > job->max_body_size) {
+        job->too_large = true;
+        job->announced_too_large = job->content_length;
+        return 0;  // any other count aborts the transfer (CURLE_WRITE_ERROR)
+      }
+    }
+    return n;
+  }
+
+  // Decoded body bytes (CURLOPT_ACCEPT_ENCODING makes libcurl inflate gzip/deflate before this
+  // callback), so the cap bounds memory even for a gzip bomb or an endless body.
+  static std::size_t on_body(char* data, std::size_t size, std::size_t nmemb, void* user) {
+    auto* job = static_cast<Job*>(user);
+    const std::size_t n = size * nmemb;
+    if (n > job->max_body_size - job->body.size()) {
+      job->too_large = true;
+      return 0;  // CURL_WRITEFUNC_ERROR in newer headers: aborts with CURLE_WRITE_ERROR
+    }
+    job->body.append(data, n);
+    return n;
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  FetchResult failed(const Job& job, std::string error) const {
+    FetchResult r;
+    r.ok = false;
+    r.error = std::move(error);
+    redact(r.error, job.secrets, job.bearer_token);
+    r.seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
+    return r;
+  }
+
+  void queue_failure(Job& job, std::string error) {
+    FetchResult r = failed(job, std::move(error));
+    r.seconds = 0;
+    pending.emplace_back(job.idx, std::move(r));
+  }
+
+  // Reads bearer_token_file and links "Authorization: Bearer TOKEN" in front of the job's
+  // headers. Read at every scrape, as go.d does, so a rotated token is picked up.
+  bool refresh_bearer(Job& job, std::string& error) {
+    const int fd = ::open(job.bearer_token_file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      error = "cannot read bearer_token_file " + job.bearer_token_file + ": " + std::strerror(errno);
+      return false;
+    }
+    // Read through a small stack buffer so token_buf's capacity is the token's size, not 64 KiB
+    // per job.
+    job.token_buf.clear();
+    int read_errno = 0;
+    char chunk[4096];
+    for (;;) {
+      const ssize_t r = ::read(fd, chunk, sizeof chunk);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        read_errno = errno;
+        break;
+      }
+      if (r == 0) break;
+      job.token_buf.append(chunk, static_cast<std::size_t>(r));
+      if (job.token_buf.size() > kMaxTokenFileSize) break;
+    }
+    ::close(fd);
+    if (read_errno != 0) {
+      error = "cannot read bearer_token_file " + job.bearer_token_file + ": " + std::strerror(read_errno);
+      return false;
+    }
+    if (job.token_buf.size() > kMaxTokenFileSize) {
+      error = "bearer_token_file " + job.bearer_token_file + " is larger than 64 KiB";
+      return false;
+    }
+    const std::string_view token = trim(job.token_buf);
+    if (token.empty()) {
+      error = "bearer_token_file " + job.bearer_token_file + " is empty";
+      return false;
+    }
+    for (char c : token) {
+      // A header value cannot hold control characters (CR/LF would inject headers).
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        error = "bearer_token_file " + job.bearer_token_file + " holds control characters or several lines";
+        return false;
+      }
+    }
+    if (job.bearer_node != nullptr && token == job.bearer_token) return true;  // unchanged
+
+    std::string line = "Authorization: Bearer ";
+    line.append(token);
+    curl_slist* node = curl_slist_append(nullptr, line.c_str());
+    if (node == nullptr) {
+      error = "out of memory building the Authorization header";
+      return false;
+    }
+    node->next = job.base_headers;
+    if (CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_HTTPHEADER, node); rc != CURLE_OK) {
+      node->next = nullptr;
+      curl_slist_free_all(node);
+      error = std::string("libcurl refused CURLOPT_HTTPHEADER: ") + curl_easy_strerror(rc);
+      return false;
+    }
+    if (job.bearer_node != nullptr) {
+      job.bearer_node->next = nullptr;
+      curl_slist_free_all(job.bearer_node);
+    }
+    job.bearer_node = node;
+    job.bearer_token.assign(token);
+    return true;
+  }
+
+  std::string describe_transport_error(const Job& job, CURLcode code) const {
+    const std::string_view detail(job.error_buf);
+    const std::string detail_suffix = detail.empty() ? std::string() : " (" + std::string(detail) + ")";
+    switch (code) {
+      case CURLE_COULDNT_CONNECT: {
+        long os_errno = 0;
+        if (curl_easy_getinfo(job.easy, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK && os_errno == ECONNREFUSED) {
+          return "connection refused" + detail_suffix;
+        }
+        return "could not connect" + detail_suffix;
+      }
+      case CURLE_OPERATION_TIMEDOUT:
+        return "timed out after " + std::to_string(job.timeout_ms) + " ms" + detail_suffix;
+      case CURLE_COULDNT_RESOLVE_HOST:
+        return "could not resolve host" + detail_suffix;
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        return "could not resolve proxy" + detail_suffix;
+      case CURLE_GOT_NOTHING:
+        return "the server closed the connection without answering" + detail_suffix;
+      case CURLE_PARTIAL_FILE:
+        return "the body ended before its Content-Length" + detail_suffix;
+      case CURLE_RECV_ERROR:
+        return "network receive error" + detail_suffix;
+      case CURLE_SEND_ERROR:
+        return "network send error" + detail_suffix;
+      case CURLE_TOO_MANY_REDIRECTS:
+        return "too many redirects" + detail_suffix;
+      case CURLE_WEIRD_SERVER_REPLY:
+        return "not an HTTP answer" + detail_suffix;
+      case CURLE_BAD_CONTENT_ENCODING:
+        return "could not decode the compressed body" + detail_suffix;
+      case CURLE_UNSUPPORTED_PROTOCOL:
+        return "unsupported protocol (only http and https)" + detail_suffix;
+      case CURLE_PEER_FAILED_VERIFICATION:
+        return "TLS certificate verification failed" + detail_suffix;
+      case CURLE_SSL_CONNECT_ERROR:
+        return "TLS handshake failed" + detail_suffix;
+      case CURLE_SSL_CACERT_BADFILE:
+        return "cannot use tls_ca" + detail_suffix;
+      case CURLE_SSL_CERTPROBLEM:
+        return "cannot use tls_cert/tls_key" + detail_suffix;
+      case CURLE_LOGIN_DENIED:
+        return "login denied" + detail_suffix;
+      default:
+        return std::string(curl_easy_strerror(code)) + detail_suffix;
+    }
+  }
+
+  std::string describe_status(const Job& job, long status) const {
+    std::string e = "HTTP " + std::to_string(status);
+    std::string_view reason = job.reason;
+    if (reason.empty()) reason = standard_reason(status);
+    if (!reason.empty()) {
+      e += ' ';
+      e.append(reason);
+    }
+    if (status == 401) e += " (check username/password or api_key)";
+    if (status == 406) e += " (the server refused the Accept header)";
+    if (status >= 300 && status < 400 && !job.follow_redirects) {
+      e += " (redirects are not followed: not_follow_redirects is set)";
+    }
+    return e;
+  }
+
+  void finish(Job& job, CURLcode code, std::size_t& completed,
+              const std::function<void(std::size_t, const FetchResult&)>& done) {
+    job.in_flight = false;
+    --in_flight;
+    const CURLMcode mrc = curl_multi_remove_handle(multi, job.easy);
+
+    long status = 0;
+    if (curl_easy_getinfo(job.easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) status = job.status;
+
+    FetchResult r;
+    if (mrc != CURLM_OK) {
+      r = failed(job, std::string("libcurl could not release the transfer: ") + curl_multi_strerror(mrc));
+    } else if (status != 0 && status != 200 && (code == CURLE_OK || job.too_large)) {
+      // The status says more than "body too large" when both apply (e.g. an endless 500 page).
+      r = failed(job, describe_status(job, status));
+    } else if (code == CURLE_WRITE_ERROR && job.too_large) {
+      std::string e = "body larger than the " + std::to_string(job.max_body_size) + "-byte limit";
+      if (job.announced_too_large >= 0) e += " (Content-Length: " + std::to_string(job.announced_too_large) + ")";
+      r = failed(job, std::move(e));
+    } else if (code != CURLE_OK) {
+      r = failed(job, describe_transport_error(job, code));
+    } else {
+      r.ok = true;
+      r.body = job.body;
+      r.seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
+    }
+    r.http_status = status;
+    r.bytes = job.body.size();
+    ++completed;
+    done(job.idx, r);
+  }
+
+  // After a multi-handle failure no transfer can be trusted to progress: end them all, so the
+  // caller gets a result for each instead of waiting for timeouts that may never fire.
+  void fail_all_in_flight(const std::string& error) {
+    for (auto& job : jobs) {
+      if (!job->in_flight) continue;
+      (void)curl_multi_remove_handle(multi, job->easy);
+      job->in_flight = false;
+      --in_flight;
+      pending.emplace_back(job->idx, failed(*job, error));
+    }
+  }
+
+  void drive(std::size_t& completed, const std::function<void(std::size_t, const FetchResult&)>& done) {
+    int running = 0;
+    if (const CURLMcode rc = curl_multi_perform(multi, &running); rc != CURLM_OK) {
+      fail_all_in_flight(std::string("libcurl multi error: ") + curl_multi_strerror(rc));
+      return;
+    }
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      char* priv = nullptr;  // CURLOPT_PRIVATE: the Job, so finding it is O(1) with 1000 jobs
+      if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv) != CURLE_OK || priv == nullptr) continue;
+      Job* job = reinterpret_cast<Job*>(priv);
+      if (!job->in_flight) continue;
+      finish(*job, msg->data.result, completed, done);
+    }
+  }
+
+  std::size_t deliver_pending(const std::function<void(std::size_t, const FetchResult&)>& done) {
+    if (pending.empty()) return 0;
+    delivering.clear();
+    std::swap(delivering, pending);
+    for (const auto& [idx, result] : delivering) done(idx, result);
+    const std::size_t n = delivering.size();
+    delivering.clear();
+    return n;
+  }
+};
+
+HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {
+  if (const CURLcode rc = global_init_once(); rc != CURLE_OK) {
+    throw ConfigError(std::string("cannot initialise libcurl: ") + curl_easy_strerror(rc));
+  }
+  impl_->multi = curl_multi_init();
+  if (impl_->multi == nullptr) throw ConfigError("cannot initialise libcurl: curl_multi_init failed");
+}
+
+HttpClient::~HttpClient() {
+  for (auto& job : impl_->jobs) {
+    if (job->in_flight) (void)curl_multi_remove_handle(impl_->multi, job->easy);
+  }
+  impl_->jobs.clear();  // easy handles before the multi handle
+  (void)curl_multi_cleanup(impl_->multi);
+}
+
+std::size_t HttpClient::add_job(const JobConfig& cfg) {
+  auto job = std::make_unique<Impl::Job>();
+  job->idx = impl_->jobs.size();
+  job->secrets = cfg.secrets();
+  job->bearer_token_file = cfg.bearer_token_file;
+  job->max_body_size = cfg.max_body_size;
+  job->follow_redirects = !cfg.not_follow_redirects;
+
+  const std::string where = "job '" + cfg.name + "' (" + redact_url(cfg.url) + "): ";
+
+  // CURLOPT_URL only stores the string; parse it now so a bad URL is a start-up error.
+  {
+    CURLU* u = curl_url();
+    if (u == nullptr) throw ConfigError(where + "out of memory");
+    const CURLUcode uc = curl_url_set(u, CURLUPART_URL, cfg.url.c_str(), 0);
+    char* scheme = nullptr;
+    std::string scheme_s;
+    if (uc == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
+      scheme_s = scheme;
+      curl_free(scheme);
+    }
+    curl_url_cleanup(u);
+    if (uc != CURLUE_OK) throw ConfigError(where + "invalid url: " + curl_url_strerror(uc));
+    if (scheme_s != "http" && scheme_s != "https") {
+      throw ConfigError(where + "unsupported url scheme '" + scheme_s + "' (only http and https)");
+    }
+  }
+
+  job->easy = curl_easy_init();
+  if (job->easy == nullptr) throw ConfigError(where + "curl_easy_init failed");
+
+  auto set = [&](CURLoption opt, const char* name, auto value) {
+    if (const CURLcode rc = curl_easy_setopt(job->easy, opt, value); rc != CURLE_OK) {
+      throw ConfigError(where + "libcurl refused " + name + ": " + curl_easy_strerror(rc));
+    }
+  };
+  auto set_str = [&](CURLoption opt, const char* name, const std::string& value) {
+    if (!value.empty()) set(opt, name, value.c_str());
+  };
+#define VMQ_SET(opt, value) set(opt, #opt, value)
+
+  VMQ_SET(CURLOPT_URL, cfg.url.c_str());
+  VMQ_SET(CURLOPT_PRIVATE, static_cast<void*>(job.get()));
+  VMQ_SET(CURLOPT_ERRORBUFFER, static_cast<char*>(job->error_buf));
+  VMQ_SET(CURLOPT_NOSIGNAL, 1L);  // never SIGALRM from the resolver; we own the signals
+  VMQ_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+  VMQ_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  VMQ_SET(CURLOPT_FOLLOWLOCATION, job->follow_redirects ? 1L : 0L);
+  VMQ_SET(CURLOPT_MAXREDIRS, kMaxRedirects);
+  VMQ_SET(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
+  VMQ_SET(CURLOPT_USERAGENT, kUserAgent);
+  VMQ_SET(CURLOPT_TCP_KEEPALIVE, 1L);
+  VMQ_SET(CURLOPT_WRITEFUNCTION, &Impl::on_body);
+  VMQ_SET(CURLOPT_WRITEDATA, static_cast<void*>(job.get()));
+  VMQ_SET(CURLOPT_HEADERFUNCTION, &Impl::on_header);
+  VMQ_SET(CURLOPT_HEADERDATA, static_cast<void*>(job.get()));
+
+  if (!cfg.username.empty()) {
+    VMQ_SET(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    VMQ_SET(CURLOPT_USERNAME, cfg.username.c_str());
+    VMQ_SET(CURLOPT_PASSWORD, cfg.password.c_str());
+  }
+
+  VMQ_SET(CURLOPT_SSL_VERIFYPEER, cfg.tls_skip_verify ? 0L : 1L);
+  VMQ_SET(CURLOPT_SSL_VERIFYHOST, cfg.tls_skip_verify ? 0L : 2L);
+  set_str(CURLOPT_CAINFO, "CURLOPT_CAINFO (tls_ca)", cfg.tls_ca);
+  set_str(CURLOPT_SSLCERT, "CURLOPT_SSLCERT (tls_cert)", cfg.tls_cert);
+  set_str(CURLOPT_SSLKEY, "CURLOPT_SSLKEY (tls_key)", cfg.tls_key);
+
+  // Like go.d, no proxy unless proxy_url is set: an empty CURLOPT_PROXY also ignores
+  // http_proxy/https_proxy from the environment Netdata happens to run in.
+  VMQ_SET(CURLOPT_PROXY, cfg.proxy_url.c_str());
+  set_str(CURLOPT_PROXYUSERNAME, "CURLOPT_PROXYUSERNAME (proxy_username)", cfg.proxy_username);
+  set_str(CURLOPT_PROXYPASSWORD, "CURLOPT_PROXYPASSWORD (proxy_password)", cfg.proxy_password);
+
+  // Request headers: ours first, then the user's in order. A user header of the same name
+  // replaces ours rather than being sent twice.
+  auto append = [&](const std::string& line) {
+    curl_slist* l = curl_slist_append(job->base_headers, line.c_str());
+    if (l == nullptr) throw ConfigError(where + "out of memory building request headers");
+    job->base_headers = l;
+  };
+  const bool user_accept = std::any_of(cfg.headers.begin(), cfg.headers.end(),
+                                       [](const auto& h) { return iequals(trim(h.first), "Accept"); });
+  if (!user_accept) append(kAcceptHeader);
+  if (!cfg.api_key.empty()) {
+    if (has_line_break(cfg.api_key)) throw ConfigError(where + "api_key holds a line break");
+    append("x-api-key: " + cfg.api_key);
+  }
+  for (const auto& [raw_name, value] : cfg.headers) {
+    const std::string_view name = trim(raw_name);
+    if (name.empty() || name.find(':') != std::string_view::npos || has_line_break(name) ||
+        has_line_break(value)) {
+      throw ConfigError(where + "invalid header '" + std::string(name) + "'");
+    }
+    // "Name:" with nothing after it would make libcurl drop the header; "Name;" sends it empty.
+    const std::string_view v = trim(value);
+    append(v.empty() ? std::string(name) + ";" : std::string(name) + ": " + std::string(v));
+  }
+  VMQ_SET(CURLOPT_HTTPHEADER, job->base_headers);
+#undef VMQ_SET
+
+  impl_->jobs.push_back(std::move(job));
+  // Keep one idle connection per job in the cache (libcurl's default scales with the handles
+  // currently added, which drops when transfers finish between scrapes).
+  if (const CURLMcode rc = curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS,
+                                             static_cast<long>(impl_->jobs.size()));
+      rc != CURLM_OK) {
+    impl_->jobs.pop_back();
+    throw ConfigError(where + "libcurl refused CURLMOPT_MAXCONNECTS: " + curl_multi_strerror(rc));
+  }
+  return impl_->jobs.size() - 1;
+}
+
+void HttpClient::start(std::size_t idx, long timeout_ms) {
+  if (idx >= impl_->jobs.size()) return;  // not a job: nothing to start, nothing to report
+  Impl::Job& job = *impl_->jobs[idx];
+
+  if (job.in_flight) {
+    if (const CURLMcode rc = curl_multi_remove_handle(impl_->multi, job.easy); rc != CURLM_OK) {
+      // The old transfer is still attached: leave it to finish (or time out) on its own.
+      impl_->queue_failure(job, std::string("could not abort the previous transfer: ") + curl_multi_strerror(rc));
+      return;
+    }
+    job.in_flight = false;
+    --impl_->in_flight;
+    impl_->pending.emplace_back(idx, impl_->failed(job, "aborted: a new scrape started before this one finished"));
+  }
+
+  job.body.clear();  // keeps its capacity: no allocation in steady state
+  job.error_buf[0] = '\0';
+  job.status = 0;
+  job.reason.clear();
+  job.content_length = -1;
+  job.announced_too_large = -1;
+  job.too_large = false;
+  job.timeout_ms = std::max(timeout_ms, 1L);  // 0 would mean "no timeout" to libcurl
+  job.started = Clock::now();
+
+  std::string error;
+  if (!job.bearer_token_file.empty() && !impl_->refresh_bearer(job, error)) {
+    impl_->queue_failure(job, std::move(error));
+    return;
+  }
+  if (const CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_TIMEOUT_MS, job.timeout_ms); rc != CURLE_OK) {
+    impl_->queue_failure(job, std::string("libcurl refused CURLOPT_TIMEOUT_MS: ") + curl_easy_strerror(rc));
+    return;
+  }
+  if (const CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_CONNECTTIMEOUT_MS, job.timeout_ms); rc != CURLE_OK) {
+    impl_->queue_failure(job, std::string("libcurl refused CURLOPT_CONNECTTIMEOUT_MS: ") + curl_easy_strerror(rc));
+    return;
+  }
+  if (const CURLMcode rc = curl_multi_add_handle(impl_->multi, job.easy); rc != CURLM_OK) {
+    impl_->queue_failure(job, std::string("libcurl could not start the transfer: ") + curl_multi_strerror(rc));
+    return;
+  }
+  job.in_flight = true;
+  ++impl_->in_flight;
+}
+
+bool HttpClient::in_flight(std::size_t idx) const {
+  return idx < impl_->jobs.size() && impl_->jobs[idx]->in_flight;
+}
+
+std::size_t HttpClient::in_flight_count() const { return impl_->in_flight; }
+
+std::size_t HttpClient::poll(int max_wait_ms,
+                             const std::function<void(std::size_t idx, const FetchResult&)>& done) {
+  std::size_t completed = impl_->deliver_pending(done);
+  impl_->drive(completed, done);  // starts newly added transfers, collects finished ones
+  if (completed == 0 && impl_->pending.empty()) {
+    // curl_multi_poll also returns early for curl_multi_wakeup() and caps the wait at libcurl's
+    // own next timeout, so transfer timeouts fire on time.
+    int numfds = 0;
+    if (const CURLMcode rc = curl_multi_poll(impl_->multi, nullptr, 0, std::max(max_wait_ms, 0), &numfds);
+        rc != CURLM_OK) {
+      impl_->fail_all_in_flight(std::string("libcurl poll error: ") + curl_multi_strerror(rc));
+    } else {
+      impl_->drive(completed, done);
+    }
+  }
+  completed += impl_->deliver_pending(done);
+  return completed;
+}
+
+// libcurl documents curl_multi_wakeup as callable from any thread. It does not document it as
+// async-signal-safe, but in libcurl 7.68 to 8.x it only checks the handle's magic number and
+// writes one byte with a non-blocking send() to a socketpair (retrying on EINTR); send() is
+// async-signal-safe (POSIX), nothing is allocated and no lock is taken. errno is preserved for
+// the interrupted code.
+void HttpClient::wakeup() {
+  const int saved_errno = errno;
+  (void)curl_multi_wakeup(impl_->multi);
+  errno = saved_errno;
+}
+
+}  // namespace vmq
