@@ -70,7 +70,7 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
   std::string label;
   for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
     const NodeMetrics& node = scrape.nodes[n];
-    if (!label.empty()) label += ",";
+    if (!label.empty()) label += " ";  // a comma would become '_' in Netdata's labels
     label += node.node;
     for (std::size_t r = 0; r < node.n_reasons; ++r) {
       const ReasonCount& rc = node.puback_sent_v5[r];

@@ -14,6 +14,12 @@ constexpr bool id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 constexpr bool text_char(char c) { return c >= 0x20 && c <= 0x7e && c != '\'' && c != '"' && c != '\\'; }
+// Netdata 1.37 rewrites any other character of a label value to '_' (seen in its binary), so
+// the plugin does it first: what it sends is what Netdata stores.
+constexpr bool label_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' || c == '(' ||
+         c == ')' || c == '+' || c == '-' || c == '.' || c == '/' || c == ':' || c == '@' || c == '_';
+}
 
 template <typename Int>
 void append_int(std::string& out, Int v) {
@@ -98,9 +104,18 @@ void ProtocolWriter::dimension(const DimensionLine& d) {
 void ProtocolWriter::clabel(std::string_view name, std::string_view value) {
   out_ += "CLABEL ";
   append_sanitized_id(out_, name);
-  out_.push_back(' ');
-  quoted(value.empty() ? std::string_view("unknown") : value);
-  out_ += " 1\n";
+  out_ += " '";
+  if (value.empty()) value = "unknown";
+  const std::size_t n = value.size() < kMaxTextLength ? value.size() : kMaxTextLength;
+  bool last_space = true;  // no leading space, never two in a row
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = label_char(value[i]) ? value[i] : '_';
+    if (c == ' ' && last_space) continue;
+    out_.push_back(c);
+    last_space = c == ' ';
+  }
+  if (out_.back() == ' ') out_.back() = '_';
+  out_ += "' 1\n";
 }
 
 void ProtocolWriter::clabel_commit() { out_ += "CLABEL_COMMIT\n"; }

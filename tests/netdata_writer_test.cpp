@@ -83,6 +83,18 @@ TEST(ProtocolWriter, HostileWordsCannotBreakOrInjectLines) {
   EXPECT_EQ(out.find('"'), std::string::npos);
 }
 
+TEST(ProtocolWriter, LabelValuesUseOnlyWhatNetdataStoresUnchanged) {
+  std::string out;
+  ProtocolWriter w(out);
+  w.clabel("node", "a,b [c]  d!");
+  w.clabel("node", " lead and trail ");
+  w.clabel("node", "VerneMQ@10.0.0.1 (eu-west/1) a+b:c");
+  EXPECT_EQ(out,
+            "CLABEL node 'a_b _c_ d_' 1\n"
+            "CLABEL node 'lead and trail_' 1\n"
+            "CLABEL node 'VerneMQ@10.0.0.1 (eu-west/1) a+b:c' 1\n");
+}
+
 TEST(ProtocolWriter, NumbersIgnoreTheLocale) {
   // A German locale must not put thousands separators into SET values.
   const char* old = std::setlocale(LC_ALL, nullptr);
