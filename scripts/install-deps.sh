@@ -5,9 +5,12 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev
-          libgtest-dev libgmock-dev libbenchmark-dev ca-certificates)
+          libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
+          openssl                              # tests/tls_process_test.cpp makes certificates, runs s_server
+          clang libclang-rt-14-dev valgrind)   # scripts/fuzz.sh (libFuzzer), scripts/test-sanitizers.sh
 if [[ "${1:-}" == "--with-netdata" ]]; then
-  packages+=(netdata-core curl)
+  # netdata-web: the dashboard the demo serves; chromium: the e2e test that renders it.
+  packages+=(netdata-core netdata-web curl chromium)
 fi
 
 missing=()
