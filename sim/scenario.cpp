@@ -178,7 +178,8 @@ class Parser {
     }
     std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // A copy: yaml-cpp's it-> returns a temporary proxy, a reference to its `first` dangles.
+      const YAML::Node key = it->first;
       const std::string k = key.IsScalar() ? key.Scalar() : std::string();
       if (!seen.insert(k).second) loc_.fail(key, "duplicate key '" + k + "'");
       if (k == "received") {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -19,6 +20,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <optional>
+#include <sstream>
 #include <system_error>
 #include <unordered_map>
 #include <unordered_set>
@@ -659,29 +662,98 @@ class Parser {
   std::unordered_map<std::string, SeenName> names_;
 };
 
+// Walks the documents of a YAML stream, noting where each one's first node is and whether it
+// holds anything. yaml-cpp 0.7's own LoadAll() never returns on some malformed input (a stray
+// ',' where a node is expected, e.g. the file ",a:"): the parser reports an empty document
+// without consuming anything, again and again, and LoadAll keeps each one until memory runs
+// out (jbeder/yaml-cpp#1040, fixed upstream after 0.8.0; found here by fuzz/fuzz_config).
+// This walk stops as soon as a document does not move forward.
+class DocumentScout final : public YAML::EventHandler {
+ public:
+  struct Document {
+    YAML::Mark first;      // of its first node
+    bool content = false;  // anything but an empty (null) document
+  };
+
+  // Returns every document, or stops at the first that did not advance (its mark is then
+  // reported through `stuck`).
+  std::vector<Document> walk(std::istream& in, std::optional<YAML::Mark>& stuck) {
+    YAML::Parser parser(in);
+    std::vector<Document> docs;
+    for (;;) {
+      current_ = Document{};
+      seen_ = false;
+      if (!parser.HandleNextDocument(*this)) break;
+      if (!docs.empty() && seen_ && !docs.back().first.is_null() && current_.first.pos <= docs.back().first.pos) {
+        stuck = current_.first;
+        break;
+      }
+      docs.push_back(current_);
+    }
+    return docs;
+  }
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m, false); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m, true); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { note(m, true); }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    note(m, true);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    note(m, true);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& m, bool content) {
+    if (!seen_) {
+      current_.first = m;
+      seen_ = true;
+    }
+    current_.content = current_.content || content;
+  }
+  Document current_;
+  bool seen_ = false;
+};
+
 Config Parser::parse(std::string_view text) {
   config_.source = std::string(source_);
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    std::istringstream in{std::string(text)};
+    std::optional<YAML::Mark> stuck;
+    const std::vector<DocumentScout::Document> docs = DocumentScout().walk(in, stuck);
+    if (stuck) {
+      const std::string found_char =
+          stuck->pos >= 0 && static_cast<std::size_t>(stuck->pos) < text.size()
+              ? " " + shown(text.substr(static_cast<std::size_t>(stuck->pos), 1))
+              : std::string();
+      fail(loc_of(*stuck), "YAML syntax error: unexpected" + found_char +
+                               " where a value should start (a ',' belongs inside [...] or {...})");
+    }
+    // A trailing "---" yields an extra empty document; only real extra content is an error.
+    for (std::size_t i = 1; i < docs.size(); ++i) {
+      if (docs[i].content) {
+        fail(loc_of(docs[i].first), "a second YAML document starts here; expected one document");
+      }
+    }
+    // Only the first document is built into nodes (YAML::Load reads one document).
+    if (!docs.empty() && docs[0].content) root = YAML::Load(std::string(text));
   } catch (const YAML::DeepRecursion& e) {
     fail(loc_of(e.mark), "YAML nesting is too deep; expected a small configuration file");
   } catch (const YAML::Exception& e) {
     fail(loc_of(e.mark), "YAML syntax error: " + e.msg);
   }
-  // A trailing "---" yields an extra empty document; only real extra content is an error.
-  for (std::size_t i = 1; i < docs.size(); ++i) {
-    if (!docs[i].IsNull()) {
-      fail(loc_of(docs[i].Mark()), "a second YAML document starts here; expected one document");
-    }
-  }
   // go.d treats an empty file (or one with only comments) as "no configuration", not an error.
-  if (docs.empty() || docs[0].IsNull()) {
+  if (!root.IsDefined() || root.IsNull()) {
     config_.problems.push_back(std::string(source_) +
                                " has no jobs (it holds nothing but comments or blank lines)");
     return std::move(config_);
   }
-  parse_top_level(docs[0]);
+  parse_top_level(root);
   return std::move(config_);
 }
 
@@ -1029,6 +1101,39 @@ void add_secret(std::vector<std::string>& out, std::string s) {
   if (!s.empty() && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(std::move(s));
 }
 
+std::string base64(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < in.size()) {
+    const bool two = i + 1 < in.size();
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (two ? static_cast<unsigned char>(in[i + 1]) << 8 : 0u);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += two ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+// HTTP Basic auth sends "user:password" in base64, which a server can echo back as easily as
+// the password itself: that form is a secret too.
+void add_basic_auth_secret(std::vector<std::string>& out, std::string_view user, std::string_view password) {
+  if (password.empty()) return;
+  std::string pair(user);
+  pair += ':';
+  pair += password;
+  add_secret(out, base64(pair));
+}
+
 void add_url_secrets(std::vector<std::string>& out, std::string_view url) {
   const UrlParts p = split_url(url);
   if (p.userinfo_end == std::string_view::npos) return;
@@ -1040,6 +1145,7 @@ void add_url_secrets(std::vector<std::string>& out, std::string_view url) {
   const std::string_view password = userinfo.substr(colon + 1);
   add_secret(out, std::string(password));
   add_secret(out, percent_decode(password));
+  add_basic_auth_secret(out, percent_decode(userinfo.substr(0, colon)), percent_decode(password));
 }
 
 }  // namespace
@@ -1049,6 +1155,8 @@ std::vector<std::string> JobConfig::secrets() const {
   add_secret(out, password);
   add_secret(out, api_key);
   add_secret(out, proxy_password);
+  add_basic_auth_secret(out, username, password);
+  add_basic_auth_secret(out, proxy_username, proxy_password);
   add_url_secrets(out, url);
   add_url_secrets(out, proxy_url);
   // Credentials passed as extra headers (go.d users put API keys there) are secrets too.

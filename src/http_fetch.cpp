@@ -20,6 +20,8 @@
 #include <string>
 #include <utility>
 
+#include "vmq/log.h"
+
 namespace vmq {
 namespace {
 
@@ -132,6 +134,8 @@ struct HttpClient::Impl {
 
     // Per transfer; reset by start(). body keeps its capacity across transfers.
     std::string body;
+    BodyConsumer* consumer = nullptr;  // when set, the body goes there instead of into `body`
+    std::size_t consumed = 0;          // bytes given to `consumer` for the current response
     char error_buf[CURL_ERROR_SIZE] = {};
     long status = 0;                  // from the last status line seen
     std::string reason;               // its reason phrase (sanitised)
@@ -141,6 +145,12 @@ struct HttpClient::Impl {
     bool in_flight = false;
     long timeout_ms = 0;
     Clock::time_point started{};
+
+    [[nodiscard]] std::size_t body_size() const { return consumer != nullptr ? consumed : body.size(); }
+    void begin_body() {
+      consumed = 0;
+      if (consumer != nullptr) consumer->body_begin();
+    }
 
     ~Job() {
       if (bearer_node != nullptr) {
@@ -174,6 +184,7 @@ struct HttpClient::Impl {
       job->reason.clear();
       job->content_length = -1;
       job->body.clear();
+      job->begin_body();
       // "HTTP/1.1 503 Service Unavailable\r\n" or "HTTP/2 200 \r\n"
       const auto sp = line.find(' ');
       if (sp != std::string_view::npos && line.size() >= sp + 4) {
@@ -225,9 +236,14 @@ struct HttpClient::Impl {
   static std::size_t on_body(char* data, std::size_t size, std::size_t nmemb, void* user) {
     auto* job = static_cast<Job*>(user);
     const std::size_t n = size * nmemb;
-    if (n > job->max_body_size - job->body.size()) {
+    if (n > job->max_body_size - job->body_size()) {
       job->too_large = true;
       return 0;  // CURL_WRITEFUNC_ERROR in newer headers: aborts with CURLE_WRITE_ERROR
+    }
+    if (job->consumer != nullptr) {
+      job->consumer->body_data(std::string_view(data, n));
+      job->consumed += n;
+      return n;
     }
     job->body.append(data, n);
     return n;
@@ -239,7 +255,7 @@ struct HttpClient::Impl {
     FetchResult r;
     r.ok = false;
     r.error = std::move(error);
-    redact(r.error, job.secrets, job.bearer_token);
+    vmq::redact(r.error, job.secrets, job.bearer_token);
     r.seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
     return r;
   }
@@ -316,6 +332,8 @@ struct HttpClient::Impl {
       curl_slist_free_all(job.bearer_node);
     }
     job.bearer_node = node;
+    // The log redacts what it knows; a token only this client has read must be known too.
+    log::replace_secret(job.bearer_token, token);
     job.bearer_token.assign(token);
     return true;
   }
@@ -411,7 +429,7 @@ struct HttpClient::Impl {
       r.seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
     }
     r.http_status = status;
-    r.bytes = job.body.size();
+    r.bytes = job.body_size();
     ++completed;
     done(job.idx, r);
   }
@@ -602,6 +620,7 @@ void HttpClient::start(std::size_t idx, long timeout_ms) {
   }
 
   job.body.clear();  // keeps its capacity: no allocation in steady state
+  job.begin_body();
   job.error_buf[0] = '\0';
   job.status = 0;
   job.reason.clear();
@@ -632,6 +651,10 @@ void HttpClient::start(std::size_t idx, long timeout_ms) {
   ++impl_->in_flight;
 }
 
+void HttpClient::set_body_consumer(std::size_t idx, BodyConsumer* consumer) {
+  if (idx < impl_->jobs.size()) impl_->jobs[idx]->consumer = consumer;
+}
+
 bool HttpClient::in_flight(std::size_t idx) const {
   return idx < impl_->jobs.size() && impl_->jobs[idx]->in_flight;
 }
@@ -655,6 +678,19 @@ std::size_t HttpClient::poll(int max_wait_ms,
   }
   completed += impl_->deliver_pending(done);
   return completed;
+}
+
+void HttpClient::redact(std::size_t idx, std::string& text) const {
+  if (idx >= impl_->jobs.size() || text.empty()) return;
+  const Impl::Job& job = *impl_->jobs[idx];
+  auto scrub = [&text](std::string_view secret) {
+    if (secret.size() < 3) return;
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
+      text.replace(pos, secret.size(), "***");
+    }
+  };
+  for (const auto& s : job.secrets) scrub(s);
+  scrub(job.bearer_token);
 }
 
 // libcurl documents curl_multi_wakeup as callable from any thread. It does not document it as

@@ -67,7 +67,9 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
   const CounterWindow::Start start = had_success_ ? CounterWindow::Start::appeared : CounterWindow::Start::baseline;
   for (Series& s : series_) s.seen = false;
   std::size_t hint = 0;
-  std::string label;
+  // Built in a member that keeps its capacity: a tick allocates nothing in steady state.
+  std::string& label = label_scratch_;
+  label.clear();
   for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
     const NodeMetrics& node = scrape.nodes[n];
     if (!label.empty()) label += " ";  // a comma would become '_' in Netdata's labels
@@ -91,8 +93,8 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
   }
   had_success_ = true;
   if (label != node_label_) {
-    node_label_ = std::move(label);
-    defined_ = false;  // labels are sent with the chart definition
+    node_label_.swap(label);  // the old label's storage is reused next tick
+    defined_ = false;         // labels are sent with the chart definition
   }
   render(tick, mono_us, &scrape, out);
 }

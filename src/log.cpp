@@ -83,7 +83,25 @@ bool enabled(Level level) {
 void add_secret(std::string_view secret) {
   if (secret.size() < 3) return;  // redacting "a" everywhere would make logs unreadable
   std::lock_guard lock(state().mu);
+  // Jobs often share a password, and a rotated bearer token is added again at each read.
+  for (const std::string& known : state().secrets) {
+    if (known == secret) return;
+  }
   state().secrets.emplace_back(secret);
+}
+
+void replace_secret(std::string_view old_secret, std::string_view new_secret) {
+  {
+    std::lock_guard lock(state().mu);
+    auto& secrets = state().secrets;
+    for (auto it = secrets.begin(); it != secrets.end(); ++it) {
+      if (!old_secret.empty() && *it == old_secret) {
+        secrets.erase(it);
+        break;
+      }
+    }
+  }
+  add_secret(new_secret);
 }
 
 std::string format_line(Level level, std::string_view component, std::string_view message, bool with_time) {

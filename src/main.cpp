@@ -2,12 +2,17 @@
 // vernemq.plugin: arguments, environment, signals, wiring, exit codes. Everything else lives
 // in the vmq_core library.
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -43,6 +48,41 @@ void raise_fd_limit() {
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);  // best effort: the plugin still runs with fewer jobs at once
+  }
+}
+
+// A file that holds credentials and that other users can read leaks them. Netdata's stock
+// configuration files are world-readable and that is fine for files without secrets, so this
+// is only called for files that hold one. Readable by the plugin's own group is accepted
+// (root:netdata 0640 is the usual way to let the netdata user read a root-owned file).
+void warn_if_readable_by_others(const std::string& path, std::string_view holds, std::string_view component) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return;  // unreadable files are reported where they are read
+  const bool world = (st.st_mode & S_IROTH) != 0;
+  const bool group = (st.st_mode & S_IRGRP) != 0 && st.st_gid != ::getegid();
+  if (!world && !group) return;
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  vmq::log::warning(component, path + " holds " + std::string(holds) + " and can be read by " +
+                                   (world ? "every user" : "its group") + " (mode " + mode +
+                                   "); restrict it: chmod 600 " + path +
+                                   " (it must stay readable by the user the plugin runs as, usually netdata)");
+}
+
+void warn_about_readable_secrets(const vmq::Config& config) {
+  bool any_secret = false;
+  std::set<std::string> checked;  // many jobs often share one token or key file: one warning
+  for (const vmq::JobConfig& j : config.jobs) {
+    any_secret = any_secret || !j.secrets().empty();
+    if (!j.bearer_token_file.empty() && checked.insert(j.bearer_token_file).second) {
+      warn_if_readable_by_others(j.bearer_token_file, "a bearer token", j.name);
+    }
+    if (!j.tls_key.empty() && checked.insert(j.tls_key).second) {
+      warn_if_readable_by_others(j.tls_key, "a TLS private key", j.name);
+    }
+  }
+  if (any_secret && config.source != "built-in default") {
+    warn_if_readable_by_others(config.source, "passwords or API keys", "main");
   }
 }
 
@@ -129,6 +169,7 @@ int main(int argc, char** argv) {
     for (const std::string& s : j.secrets()) vmq::log::add_secret(s);
   }
   for (const std::string& p : config.problems) vmq::log::warning("main", p);
+  warn_about_readable_secrets(config);
   vmq::log::info("main", "configuration from " + config.source + ": " + std::to_string(config.jobs.size()) +
                              " job(s), update every " + std::to_string(update_every) + " s");
 

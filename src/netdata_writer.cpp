@@ -105,6 +105,7 @@ void ProtocolWriter::clabel(std::string_view name, std::string_view value) {
   out_ += "CLABEL ";
   append_sanitized_id(out_, name);
   out_ += " '";
+  const std::size_t start = out_.size();
   if (value.empty()) value = "unknown";
   const std::size_t n = value.size() < kMaxTextLength ? value.size() : kMaxTextLength;
   bool last_space = true;  // no leading space, never two in a row
@@ -115,6 +116,12 @@ void ProtocolWriter::clabel(std::string_view name, std::string_view value) {
     last_space = c == ' ';
   }
   if (out_.back() == ' ') out_.back() = '_';
+  // Nothing left, or only '_' (a node named in spaces, punctuation or non-ASCII): 1.37 would
+  // store "[none]" or drop the label; say "unknown", as for an empty value. (Found by fuzzing.)
+  if (out_.find_first_not_of('_', start) == std::string::npos) {
+    out_.resize(start);
+    out_ += "unknown";
+  }
   out_ += "' 1\n";
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -40,7 +41,8 @@ bool write_all(int fd, std::string_view data) {
 
 std::string seconds_text(std::int64_t us) { return std::to_string((us + 500000) / 1000000) + " s"; }
 
-struct Job {
+// A job parses its body as the HTTP client receives it (BodyConsumer), so no job keeps a body.
+struct Job final : BodyConsumer {
   // A job's interval: its own, else the file's, and never faster than Netdata's.
   Job(const JobConfig& c, int file_every, int netdata_every)
       : cfg(c),
@@ -55,6 +57,7 @@ struct Job {
   JobCharts charts;
   FailureLog failures;
   VerneMQScrape scrape;
+  VerneMQStream stream{scrape};  // fills `scrape` from the body's pieces
   std::size_t http = 0;
   std::int64_t pending_tick = 0;
   std::int64_t pending_mono = 0;
@@ -64,21 +67,66 @@ struct Job {
     const auto configured = static_cast<long>(cfg.timeout_s * 1000.0);
     return std::max(1L, std::min(configured, static_cast<long>(every) * 1000 - kTimeoutMarginMs));
   }
+
+  void body_begin() override { stream.begin(); }
+  void body_data(std::string_view data) override { stream.feed(data); }
 };
 
-// Applies one finished transfer to its job and renders the tick into `out`.
-void handle_result(Job& job, const FetchResult& r, std::int64_t now_mono, std::string& out) {
-  std::string error;
-  if (!r.ok) {
-    error = r.error;
-  } else {
-    extract_vernemq(r.body, job.scrape);
-    if (!job.scrape.is_vernemq) {
-      error = not_vernemq_message(job.scrape);
-    } else if (!job.scrape.rejected.empty()) {
-      error = "unusable counter: " + job.scrape.rejected;
+bool has_mqtt5_reasons(const VerneMQScrape& scrape) {
+  for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
+    if (scrape.nodes[n].n_reasons > 0) return true;
+  }
+  return false;
+}
+
+// Why an extracted body cannot be charted, or "" when it can. Used by the loop and by --check,
+// so both refuse the same bodies.
+std::string scrape_error(const VerneMQScrape& scrape) {
+  if (!scrape.is_vernemq) return not_vernemq_message(scrape);
+  // Every line of the text format ends with '\n'. A body that stops mid-line was cut short
+  // (a proxy, a wrong Content-Length): its last value may be a prefix of the real number and
+  // the series after it are missing, which the window would later count as restarts. Charting
+  // nothing is true; charting that would not be.
+  if (scrape.unterminated) {
+    return "the body ends in the middle of line " + std::to_string(scrape.lines) +
+           " (no final newline): it was cut short, so its counters cannot be trusted";
+  }
+  if (!scrape.rejected.empty()) return "unusable counter: " + scrape.rejected;
+  // Every VerneMQ version exports the nine MQTT 5 reasons (0 until used). Without any, the
+  // window would see every series vanish and later count their whole values as new.
+  if (!has_mqtt5_reasons(scrape)) {
+    return "VerneMQ metrics without any " + scrape.prefix + std::string(kPubackSent) +
+           "{mqtt_version=\"5\",reason_code=...} series: nothing to chart";
+  }
+  return {};
+}
+
+std::string body_error(std::string_view body, VerneMQScrape& scrape) {
+  extract_vernemq(body, scrape);
+  return scrape_error(scrape);
+}
+
+// A hostile or compromised server can echo the credentials it was sent into node names or
+// reason codes; they must not reach Netdata's charts. The nine known reasons are never touched
+// (a short password that happens to occur in "success" must not rename a dimension).
+void redact_scrape(const HttpClient& http, std::size_t idx, VerneMQScrape& scrape) {
+  for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
+    NodeMetrics& node = scrape.nodes[n];
+    http.redact(idx, node.node);
+    for (std::size_t i = 0; i < node.n_reasons; ++i) {
+      std::string& reason = node.puback_sent_v5[i].reason;
+      if (std::find(kKnownReasons.begin(), kKnownReasons.end(), reason) == kKnownReasons.end()) {
+        http.redact(idx, reason);
+      }
     }
   }
+}
+
+// Applies one finished transfer to its job and renders the tick into `out`.
+void handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::int64_t now_mono, std::string& out) {
+  if (r.ok) job.stream.finish();  // the body was parsed as it arrived
+  std::string error = r.ok ? scrape_error(job.scrape) : r.error;
+  if (error.empty()) redact_scrape(http, job.http, job.scrape);
   if (!error.empty()) {
     job.failures.failure(now_mono, error);
     job.charts.on_failure(job.pending_tick, job.pending_mono, out);
@@ -140,6 +188,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     auto job = std::make_unique<Job>(c, config.update_every, options.netdata_update_every);
     try {
       job->http = http.add_job(c);
+      http.set_body_consumer(job->http, job.get());
     } catch (const ConfigError& e) {
       log::error(c.name, std::string("job skipped: ") + e.what());
       continue;
@@ -170,6 +219,10 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
   // Initialise the schedules (the first tick is the next aligned one).
   for (auto& j : jobs) j->schedule.due(clock.wall_us());
 
+  // Made once: a std::function built from this lambda at every poll() would allocate each time.
+  const std::function<void(std::size_t, const FetchResult&)> on_done = [&](std::size_t idx, const FetchResult& r) {
+    if (idx < by_http.size() && by_http[idx] != nullptr) handle_result(http, *by_http[idx], r, clock.mono_us(), out);
+  };
   while (!stop.load()) {
     const std::int64_t now_wall = clock.wall_us();
     const std::int64_t now_mono = clock.mono_us();
@@ -189,9 +242,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     }
     const auto wait_ms =
         static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
-    http.poll(wait_ms, [&](std::size_t idx, const FetchResult& r) {
-      if (idx < by_http.size() && by_http[idx] != nullptr) handle_result(*by_http[idx], r, clock.mono_us(), out);
-    });
+    http.poll(wait_ms, on_done);
     const std::int64_t after = clock.mono_us();
     if (out.empty() && after - last_write_mono >= kKeepaliveEveryUs) ProtocolWriter(out).keepalive();
     if (!out.empty()) {
@@ -241,43 +292,44 @@ int run_check(const Config& config, int out_fd) {
     http.poll(1000, [&](std::size_t idx, const FetchResult& r) {
       Entry& e = *by_http.at(idx);
       json& j = e.report;
+      // Everything from the network is redacted: a server may echo the credentials it was sent.
+      auto clean = [&](std::string text) {
+        http.redact(idx, text);
+        return text;
+      };
       j["http_status"] = r.http_status;
       j["bytes"] = r.bytes;
       j["fetch_ms"] = r.seconds * 1000.0;
       if (!r.ok) {
         j["ok"] = false;
-        j["error"] = r.error;
+        j["error"] = clean(r.error);
         return;
       }
       const auto t0 = std::chrono::steady_clock::now();
-      extract_vernemq(r.body, scrape);
+      const std::string error = body_error(r.body, scrape);
       j["parse_ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       j["lines"] = scrape.lines;
-      j["problems"] = scrape.problems;
+      json problems = json::array();
+      for (const std::string& p : scrape.problems) problems.push_back(clean(p));
+      j["problems"] = problems;
       j["problems_total"] = scrape.problems_total;
-      if (!scrape.is_vernemq) {
-        j["ok"] = false;
-        j["error"] = not_vernemq_message(scrape);
-        return;
+      if (scrape.is_vernemq) {
+        j["prefix"] = clean(scrape.prefix);
+        redact_scrape(http, idx, scrape);
+        json nodes = json::array();
+        for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
+          const NodeMetrics& node = scrape.nodes[n];
+          json reasons = json::object();
+          for (std::size_t i = 0; i < node.n_reasons; ++i) reasons[node.puback_sent_v5[i].reason] = node.puback_sent_v5[i].value;
+          nodes.push_back(json{{"node", node.node},
+                               {"mqtt5_puback_sent_by_reason", reasons},
+                               {"puback_sent_total", node.puback_sent_total},
+                               {"puback_received_total", node.puback_received_total}});
+        }
+        j["nodes"] = nodes;
       }
-      j["prefix"] = scrape.prefix;
-      json nodes = json::array();
-      for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
-        const NodeMetrics& node = scrape.nodes[n];
-        json reasons = json::object();
-        for (std::size_t i = 0; i < node.n_reasons; ++i) reasons[node.puback_sent_v5[i].reason] = node.puback_sent_v5[i].value;
-        nodes.push_back(json{{"node", node.node},
-                             {"mqtt5_puback_sent_by_reason", reasons},
-                             {"puback_sent_total", node.puback_sent_total},
-                             {"puback_received_total", node.puback_received_total}});
-      }
-      j["nodes"] = nodes;
-      if (!scrape.rejected.empty()) {
-        j["ok"] = false;
-        j["error"] = "unusable counter: " + scrape.rejected;
-      } else {
-        j["ok"] = true;
-      }
+      j["ok"] = error.empty();
+      if (!error.empty()) j["error"] = clean(error);
     });
   }
   json report = json::object();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "vmq/vernemq_metrics.h"
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "vmq/prometheus_text.h"
@@ -33,23 +35,53 @@ class VerneMQSink final : public prom::SampleSink {
  public:
   explicit VerneMQSink(VerneMQScrape& out) : out_(out) {}
 
+  // A new body: clears `out` (keeping its storage) and what was learnt from the previous body.
+  void begin() {
+    out_.is_vernemq = false;
+    out_.prefix.clear();
+    out_.n_nodes = 0;
+    out_.lines = 0;
+    out_.samples = 0;
+    out_.problems_total = 0;
+    out_.problems.clear();
+    out_.found_names.clear();
+    out_.rejected.clear();
+    out_.unterminated = false;
+    filter_size_ = 0;
+    found_count_ = 0;
+    last_found_at_ = 0;
+  }
+
+  void end(const prom::ParseStats& stats) {
+    out_.lines = stats.lines;
+    out_.unterminated = stats.unterminated;
+  }
+
   bool wants(std::string_view name) override {
     if (!out_.is_vernemq) {
       if (detect(name, kPubackSent) || detect(name, kPubackReceived) || detect(name, kPublishError)) {
-        sent_name_ = out_.prefix;
-        sent_name_ += kPubackSent;
-        received_name_ = out_.prefix;
-        received_name_ += kPubackReceived;
+        set_filter_after_detection();
       } else {
         note_found(name);
         return false;
       }
     }
-    return name == sent_name_ || name == received_name_;
+    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived);
+  }
+
+  // Which lines the parser must read (prom::SampleSink::line_filter). Every charted line holds
+  // PREFIX + "mqtt_puback_", so once the prefix is known every other line is only counted, and
+  // every line that holds it (any charted sample, well-formed or not, and the few others that
+  // contain it) is parsed and checked in full. Before that, every line is read until a few
+  // names are noted for the "not VerneMQ" message, then only lines holding "mqtt_pub", which
+  // every name that identifies VerneMQ contains.
+  std::string_view line_filter() override {
+    if (out_.is_vernemq) return std::string_view(filter_.data(), filter_size_);
+    return found_count_ < kFoundNamesKept ? std::string_view() : std::string_view("mqtt_pub");
   }
 
   void on_sample(const prom::Sample& s) override {
-    const bool sent = s.name == sent_name_;
+    const bool sent = is_prefixed(s.name, kPubackSent);
     if (!s.value.is_u64) {
       // A counter that is negative, fractional, NaN or beyond 64 bits cannot be turned into a
       // true count: the whole scrape is refused rather than charting a made-up number.
@@ -93,19 +125,44 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
  private:
+  static constexpr std::size_t kFoundNamesKept = 5;
+  static constexpr std::string_view kPubackFamilies = "mqtt_puback_";  // common to both charted names
+  // The filter holds at most this much of the prefix (its end): a substring of every charted
+  // name whatever the prefix's length, kept in a fixed buffer so extraction never allocates.
+  static constexpr std::size_t kFilterPrefixMax = 48;
+
   bool detect(std::string_view name, std::string_view suffix) {
-    if (name.size() < suffix.size() || name.substr(name.size() - suffix.size()) != suffix) return false;
+    if (!name.ends_with(suffix)) return false;
     out_.is_vernemq = true;
     out_.prefix.assign(name.substr(0, name.size() - suffix.size()));
     return true;
   }
 
+  // PREFIX + suffix, compared without building the string.
+  bool is_prefixed(std::string_view name, std::string_view suffix) const {
+    return name.size() == out_.prefix.size() + suffix.size() && name.ends_with(suffix) &&
+           name.starts_with(out_.prefix);
+  }
+
+  void set_filter_after_detection() {
+    const std::string_view prefix = out_.prefix;
+    const std::string_view tail = prefix.substr(prefix.size() - std::min(prefix.size(), kFilterPrefixMax));
+    std::memcpy(filter_.data(), tail.data(), tail.size());
+    std::memcpy(filter_.data() + tail.size(), kPubackFamilies.data(), kPubackFamilies.size());
+    filter_size_ = tail.size() + kPubackFamilies.size();
+  }
+
   void note_found(std::string_view name) {
-    // A short list of what the body does hold, for the "not VerneMQ" message.
-    if (found_count_ >= 5 || name == last_found_) return;
+    // A short list of what the body does hold, for the "not VerneMQ" message. (The previous
+    // name is compared as stored: a streamed body's earlier pieces are gone.)
+    name = name.substr(0, 80);
+    if (found_count_ >= kFoundNamesKept ||
+        (found_count_ > 0 && std::string_view(out_.found_names).substr(last_found_at_) == name)) {
+      return;
+    }
     if (!out_.found_names.empty()) out_.found_names += ", ";
-    out_.found_names.append(name.substr(0, 80));
-    last_found_ = name;
+    last_found_at_ = out_.found_names.size();
+    out_.found_names.append(name);
     ++found_count_;
   }
 
@@ -136,12 +193,12 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
   VerneMQScrape& out_;
-  std::string sent_name_;
-  std::string received_name_;
+  std::array<char, kFilterPrefixMax + kPubackFamilies.size()> filter_{};
+  std::size_t filter_size_ = 0;
   std::string node_scratch_;
   std::string version_scratch_;
   std::string reason_scratch_;
-  std::string_view last_found_;
+  std::size_t last_found_at_ = 0;  // where the last noted name starts in found_names
   std::size_t found_count_ = 0;
 };
 
@@ -158,18 +215,35 @@ void NodeMetrics::received_total_add(std::uint64_t v) {
 }
 
 void extract_vernemq(std::string_view body, VerneMQScrape& out) {
-  out.is_vernemq = false;
-  out.prefix.clear();
-  out.n_nodes = 0;
-  out.lines = 0;
-  out.samples = 0;
-  out.problems_total = 0;
-  out.problems.clear();
-  out.found_names.clear();
-  out.rejected.clear();
   VerneMQSink sink(out);
-  const prom::ParseStats stats = prom::parse(body, sink);
-  out.lines = stats.lines;
+  sink.begin();
+  sink.end(prom::parse(body, sink));
+}
+
+struct VerneMQStream::Impl {
+  explicit Impl(VerneMQScrape& out) : sink(out) {}
+  VerneMQSink sink;
+  prom::StreamParser parser;
+  bool begun = false;
+};
+
+VerneMQStream::VerneMQStream(VerneMQScrape& out) : impl_(std::make_unique<Impl>(out)) {}
+VerneMQStream::~VerneMQStream() = default;
+
+void VerneMQStream::begin() {
+  impl_->sink.begin();
+  impl_->parser.begin(impl_->sink);
+  impl_->begun = true;
+}
+
+void VerneMQStream::feed(std::string_view piece) {
+  if (impl_->begun) impl_->parser.feed(piece);
+}
+
+void VerneMQStream::finish() {
+  if (!impl_->begun) begin();  // no body at all: an empty one
+  impl_->sink.end(impl_->parser.finish());
+  impl_->begun = false;
 }
 
 std::string not_vernemq_message(const VerneMQScrape& scrape) {

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace vmq::prom {
@@ -275,6 +277,258 @@ TEST(PrometheusText, NulBytesAreMalformedNotFatal) {
   EXPECT_EQ(c.errors.size(), 2u);
   ASSERT_EQ(c.samples.size(), 2u);
   EXPECT_EQ(c.samples[1].name, "c");
+}
+
+// ---- line_filter: lines without the filter text are only counted ----------------------------
+
+class FilteredCollect final : public SampleSink {
+ public:
+  std::string filter;  // returned by line_filter()
+  std::string only;    // when set, only this name is wanted
+  std::vector<Seen> samples;
+  std::vector<ParseError> errors;
+  std::vector<std::string> asked;
+
+  bool wants(std::string_view name) override {
+    asked.emplace_back(name);
+    return only.empty() || name == only;
+  }
+  void on_sample(const Sample& s) override {
+    Seen seen{std::string(s.name), {}, s.value, s.has_timestamp, s.timestamp_ms, s.line};
+    for (const Label& l : s.labels) seen.labels.emplace_back(std::string(l.name), std::string(l.raw_value));
+    samples.push_back(std::move(seen));
+  }
+  void on_error(const ParseError& e) override { errors.push_back(e); }
+  std::string_view line_filter() override { return filter; }
+};
+
+TEST(PrometheusTextFilter, OnlyLinesHoldingTheTextAreParsedAndLineNumbersStayExact) {
+  FilteredCollect c;
+  c.filter = "want";
+  const ParseStats st = parse(
+      "a 1\n"
+      "# TYPE want counter\n"
+      "b{x=\"unused{\"} 2\n"
+      "  want{l=\"v\"} 3\n"           // leading blanks: still the line's name
+      "other{t=\"want 9\"} 4\n"        // the text in a label value: the line is parsed, by its own name
+      "c 5\n"
+      "wanted_too 6",                  // no final newline
+      c);
+  EXPECT_EQ(st.lines, 7u);
+  EXPECT_EQ(st.filtered, 3u);  // lines 1, 3 and 6
+  EXPECT_EQ(c.asked, (std::vector<std::string>{"want", "other", "wanted_too"}));
+  ASSERT_EQ(c.samples.size(), 3u);
+  EXPECT_EQ(c.samples[0].line, 4u);
+  EXPECT_EQ(c.samples[1].name, "other");
+  EXPECT_EQ(c.samples[1].line, 5u);
+  EXPECT_EQ(c.samples[2].line, 7u);
+  EXPECT_EQ(c.samples[2].value.as_u64, 6u);
+  EXPECT_TRUE(c.errors.empty());
+}
+
+TEST(PrometheusTextFilter, MalformedLinesHoldingTheTextAreReportedOthersAreNot) {
+  FilteredCollect c;
+  c.filter = "want";
+  parse("bad{ 1\nwant{a=\"1} 2\n9want 3\nfine 4\nwant 5 6 7\n", c);
+  ASSERT_EQ(c.errors.size(), 3u);
+  EXPECT_EQ(c.errors[0].line, 2u);
+  EXPECT_EQ(c.errors[1].line, 3u);
+  EXPECT_EQ(c.errors[1].column, 1u);
+  EXPECT_EQ(c.errors[2].line, 5u);
+  EXPECT_TRUE(c.samples.empty());
+}
+
+TEST(PrometheusTextFilter, TheTextIsFoundAtEveryOffset) {
+  // The scan looks at blocks of bytes at a time: put the text at every position against them.
+  for (std::size_t pad = 0; pad < 200; ++pad) {
+    FilteredCollect c;
+    c.filter = "puback_sent";
+    const std::string body = "# " + std::string(pad, 'x') + "\nmqtt_puback_sent 1\n# " + std::string(pad % 67, 'y') +
+                             "puback_sen\nmqtt_puback_sent 2";
+    const ParseStats st = parse(body, c);
+    ASSERT_EQ(c.samples.size(), 2u) << pad;
+    EXPECT_EQ(c.samples[0].line, 2u) << pad;
+    EXPECT_EQ(c.samples[1].line, 4u) << pad;
+    EXPECT_EQ(c.samples[1].value.as_u64, 2u) << pad;
+    EXPECT_EQ(st.lines, 4u) << pad;
+    EXPECT_EQ(st.filtered, 2u) << pad;
+  }
+}
+
+TEST(PrometheusTextFilter, OneByteFilterAndAFilterThatChangesMidBody) {
+  FilteredCollect one;
+  one.filter = "{";
+  parse("a 1\nb{} 2\nc 3\n", one);
+  ASSERT_EQ(one.samples.size(), 1u);
+  EXPECT_EQ(one.samples[0].name, "b");
+
+  // A sink that sets its filter once it has seen a name (as the VerneMQ sink does).
+  class Learns final : public SampleSink {
+   public:
+    bool wants(std::string_view name) override {
+      names.emplace_back(name);
+      return true;
+    }
+    void on_sample(const Sample&) override {}
+    void on_error(const ParseError&) override {}
+    std::string_view line_filter() override { return names.empty() ? std::string_view() : "keep"; }
+    std::vector<std::string> names;
+  } learns;
+  const ParseStats st = parse("first 1\nskip 2\nkeep 3\nskip 4\n", learns);
+  EXPECT_EQ(learns.names, (std::vector<std::string>{"first", "keep"}));
+  EXPECT_EQ(st.lines, 4u);
+  EXPECT_EQ(st.filtered, 2u);
+}
+
+// The filter's promise, checked on thousands of corrupted bodies: a filtered parse delivers
+// exactly the samples of a full parse for the wanted names, and exactly the full parse's errors
+// on lines that hold the filter text. So no line the filter skips can be mistaken for, or hide,
+// a wanted sample, and every malformed line of a wanted family is still reported.
+TEST(PrometheusTextFilter, SameWantedSamplesAndErrorsAsAFullParseOnCorruptedBodies) {
+  std::string base;
+  for (int node = 0; node < 3; ++node) {
+    const std::string n = "node=\"VerneMQ@10.0.0." + std::to_string(node) + "\"";
+    base += "# HELP vernemq_mqtt_puback_sent PUBACK packets sent.\n# TYPE vernemq_mqtt_puback_sent counter\n";
+    base += "vernemq_mqtt_publish_sent{" + n + ",mqtt_version=\"4\"} 123456\n";
+    base += "vernemq_mqtt_puback_sent{" + n + ",mqtt_version=\"4\"} 98765\n";
+    for (const char* r : {"success", "not_authorized", "quota_exceeded"}) {
+      base += "vernemq_mqtt_puback_sent{" + n + ",mqtt_version=\"5\",reason_code=\"" + r + "\"} 42\n";
+      base += "vernemq_mqtt_puback_received{" + n + ",mqtt_version=\"5\",reason_code=\"" + r + "\"} 7\n";
+    }
+    base += "vernemq_mqtt_puback_invalid_error{" + n + "} 0\nvernemq_queue_processes{" + n + "} 3\n";
+  }
+  const std::string alphabet = "\n\r\t {}\",=\\#_ae5x";
+  const std::string wanted = "vernemq_mqtt_puback_sent";
+  const std::string filter = "vernemq_mqtt_puback_";
+  std::uint64_t rng = 0x9e3779b97f4a7c15ULL;
+  const auto next = [&rng](std::size_t bound) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return static_cast<std::size_t>(rng % bound);
+  };
+  std::size_t wanted_samples_seen = 0;
+  std::size_t errors_seen = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string body = base;
+    for (int edits = 1 + static_cast<int>(next(4)); edits > 0; --edits) {
+      const std::size_t at = next(body.size());
+      switch (next(3)) {
+        case 0: body[at] = alphabet[next(alphabet.size())]; break;
+        case 1: body.insert(at, 1, alphabet[next(alphabet.size())]); break;
+        default: body.erase(at, 1); break;
+      }
+    }
+    FilteredCollect full;
+    full.only = wanted;
+    const ParseStats full_stats = parse(body, full);
+    FilteredCollect filtered;
+    filtered.only = wanted;
+    filtered.filter = filter;
+    const ParseStats filtered_stats = parse(body, filtered);
+
+    ASSERT_EQ(filtered_stats.lines, full_stats.lines) << body;
+    ASSERT_EQ(filtered.samples.size(), full.samples.size()) << body;
+    for (std::size_t i = 0; i < full.samples.size(); ++i) {
+      EXPECT_EQ(filtered.samples[i].line, full.samples[i].line) << body;
+      EXPECT_EQ(filtered.samples[i].labels, full.samples[i].labels) << body;
+      EXPECT_EQ(filtered.samples[i].value.as_u64, full.samples[i].value.as_u64) << body;
+    }
+    // The lines of the body, to know which of the full parse's errors hold the filter text.
+    std::vector<std::string_view> lines;
+    for (std::string_view rest = body; !rest.empty();) {
+      const std::size_t nl = rest.find('\n');
+      lines.push_back(rest.substr(0, nl));
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> expected_errors;
+    for (const ParseError& e : full.errors) {
+      if (lines.at(e.line - 1).find(filter) != std::string_view::npos) expected_errors.emplace_back(e.line, e.column);
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> got_errors;
+    for (const ParseError& e : filtered.errors) got_errors.emplace_back(e.line, e.column);
+    ASSERT_EQ(got_errors, expected_errors) << body;
+    wanted_samples_seen += full.samples.size();
+    errors_seen += expected_errors.size();
+  }
+  // The corruption hit wanted lines often enough for the comparison to mean something.
+  EXPECT_GT(wanted_samples_seen, 3000u * 10);
+  EXPECT_GT(errors_seen, 500u);
+}
+
+// ---- StreamParser: a body in pieces parses as the whole body --------------------------------
+
+struct Parsed {
+  std::vector<std::tuple<std::string, std::size_t, std::uint64_t, std::size_t>> samples;  // name, line, value, labels
+  std::vector<std::pair<std::size_t, std::size_t>> errors;                                 // line, column
+  std::vector<std::size_t> stats;  // lines, samples, skipped, filtered, errors, unterminated
+};
+
+Parsed summary(const FilteredCollect& c, const ParseStats& st) {
+  Parsed p;
+  for (const Seen& s : c.samples) p.samples.emplace_back(s.name, s.line, s.value.as_u64, s.labels.size());
+  for (const ParseError& e : c.errors) p.errors.emplace_back(e.line, e.column);
+  p.stats = {st.lines, st.samples, st.skipped, st.filtered, st.errors, st.unterminated ? 1u : 0u};
+  return p;
+}
+
+TEST(PrometheusTextStream, PiecesSplitAnywhereParseAsTheWholeBody) {
+  const std::vector<std::string> bodies = {
+      "",
+      "\n",
+      "a 1",
+      "a 1\n",
+      "# HELP a x\n# TYPE a counter\na{l=\"v\"} 1\r\nb 2\n\nc{ 3\nd 4",
+      "mqtt_puback_sent{reason_code=\"success\"} 5\nother{t=\"mqtt_puback_sent\"} 1\nmqtt_puback_sent{r=\"x} 2\n"
+      "mqtt_puback_sent 7 8 9\n   mqtt_puback_sent\t10\nlast_mqtt_puback_sent 11",
+  };
+  std::uint64_t rng = 12345;
+  const auto next = [&rng](std::size_t bound) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>((rng >> 33) % bound);
+  };
+  StreamParser stream;  // one parser for every body: its state must not leak from one to the next
+  for (const std::string& body : bodies) {
+    for (const char* filter : {"", "mqtt_puback_sent"}) {
+      FilteredCollect whole;
+      whole.filter = filter;
+      const Parsed expected = summary(whole, parse(body, whole));
+      for (int split = 0; split < 200; ++split) {
+        FilteredCollect pieces;
+        pieces.filter = filter;
+        stream.begin(pieces);
+        std::size_t at = 0;
+        while (at < body.size()) {
+          // Mostly small pieces (down to one byte), sometimes the rest at once.
+          const std::size_t n = split % 7 == 0 ? body.size() - at : 1 + next(std::min<std::size_t>(body.size() - at, 9));
+          stream.feed(std::string_view(body).substr(at, n));
+          at += n;
+        }
+        const Parsed got = summary(pieces, stream.finish());
+        ASSERT_EQ(got.samples, expected.samples) << body << " / " << split;
+        ASSERT_EQ(got.errors, expected.errors) << body << " / " << split;
+        ASSERT_EQ(got.stats, expected.stats) << body << " / " << split;
+      }
+    }
+  }
+}
+
+TEST(PrometheusTextStream, BeginForgetsAnUnfinishedBody) {
+  StreamParser stream;
+  FilteredCollect first;
+  stream.begin(first);
+  stream.feed("a 1\nhalf_a_li");
+  FilteredCollect second;
+  stream.begin(second);  // e.g. the server answered a redirect, then the real body came
+  stream.feed("b 2\n");
+  const ParseStats st = stream.finish();
+  EXPECT_EQ(st.lines, 1u);
+  EXPECT_FALSE(st.unterminated);
+  ASSERT_EQ(second.samples.size(), 1u);
+  EXPECT_EQ(second.samples[0].name, "b");
+  EXPECT_EQ(second.samples[0].line, 1u);
+  stream.feed("c 3\n");  // after finish(), without begin(): ignored
+  EXPECT_EQ(second.samples.size(), 1u);
 }
 
 TEST(PrometheusText, EmptyBody) {

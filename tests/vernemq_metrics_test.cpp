@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "test_files.h"
 
@@ -162,6 +163,177 @@ TEST(VerneMQMetrics, StorageIsReusedAcrossScrapes) {
   EXPECT_EQ(s.nodes.data(), nodes_data);
   EXPECT_EQ(s.nodes[0].puback_sent_v5.data(), reasons_data);
   EXPECT_EQ(s.nodes[0].n_reasons, 9u);
+}
+
+// Once the prefix is known only lines holding PREFIX + "mqtt_puback_" are parsed (the rest of a
+// 40 KB body is skipped at memory speed). Every charted line still is, and a malformed one is
+// reported wherever it sits in the body.
+TEST(VerneMQMetrics, MalformedChartedLinesAfterDetectionAreReportedWithTheirLine) {
+  const std::string good = fixture("vernemq-2x.txt");
+  const std::string line20 =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\",mqtt_version=\"5\",reason_code=\"impl_specific_error\"} 4";
+  ASSERT_NE(good.find(line20 + "\n"), std::string::npos);
+  for (const std::string& bad :
+       {std::string("vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\",mqtt_version=\"5\",reason_code=\"impl_"),
+        std::string("vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\",mqtt_version=\"5\",reason_code=\"x\"} four"),
+        std::string("vernemq_mqtt_puback_sent-x{node=\"VerneMQ@192.0.2.10\"} 4"),
+        std::string("vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\",node=\"b\"} 4"),
+        std::string("vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\"} 4 5 6"),
+        std::string("# TYPE vernemq_mqtt_puback_sent countr")}) {
+    std::string body = good;
+    body.replace(body.find(line20), line20.size(), bad);
+    VerneMQScrape s;
+    extract_vernemq(body, s);
+    ASSERT_TRUE(s.is_vernemq) << bad;
+    EXPECT_EQ(s.problems_total, 1u) << bad;
+    ASSERT_EQ(s.problems.size(), 1u) << bad;
+    EXPECT_EQ(s.problems[0].rfind("line 20, column ", 0), 0u) << s.problems[0];
+    ASSERT_EQ(s.n_nodes, 1u);
+    EXPECT_EQ(s.nodes[0].n_reasons, 8u) << bad;  // the other eight reasons still count
+  }
+}
+
+TEST(VerneMQMetrics, ChartedLinesWithLeadingBlanksOrCrlfStillCount) {
+  std::string body = fixture("vernemq-2x.txt");
+  const std::string line21 =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\",mqtt_version=\"5\",reason_code=\"not_authorized\"} 5\n";
+  body.replace(body.find(line21), line21.size(), " \t" + line21.substr(0, line21.size() - 1) + "\r\n");
+  VerneMQScrape s;
+  extract_vernemq(body, s);
+  EXPECT_EQ(s.problems_total, 0u) << (s.problems.empty() ? "" : s.problems[0]);
+  ASSERT_EQ(s.n_nodes, 1u);
+  EXPECT_EQ(reasons_of(s.nodes[0]).at("not_authorized"), 5u);
+  EXPECT_EQ(s.lines, 27u);
+}
+
+TEST(VerneMQMetrics, AChartedNameInsideAnotherFamilysLineIsNotASample) {
+  const std::string body =
+      "vernemq_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"success\"} 1\n"
+      "vernemq_log_line{text=\"vernemq_mqtt_puback_sent{node=\\\"n\\\",mqtt_version=\\\"5\\\",reason_code=\\\"quota_exceeded\\\"} 9\"} 1\n"
+      "# HELP vernemq_other vernemq_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"not_authorized\"} 7\n";
+  VerneMQScrape s;
+  extract_vernemq(body, s);
+  EXPECT_EQ(s.problems_total, 0u) << (s.problems.empty() ? "" : s.problems[0]);
+  ASSERT_EQ(s.n_nodes, 1u);
+  EXPECT_EQ(reasons_of(s.nodes[0]), (std::map<std::string, std::uint64_t>{{"success", 1}}));
+  EXPECT_EQ(s.nodes[0].puback_sent_total, 1u);
+}
+
+TEST(VerneMQMetrics, OtherFamiliesAfterDetectionAreSkippedNotChecked) {
+  // What the speed costs: a malformed line of a family the plugin does not chart, after the
+  // prefix is known, is not reported (it cannot change a charted number).
+  VerneMQScrape s;
+  extract_vernemq(
+      "vernemq_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"success\"} 1\n"
+      "vernemq_queue_processes{node=\"n\" 3\n"
+      "vernemq_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"not_authorized\"} 2\n",
+      s);
+  EXPECT_EQ(s.problems_total, 0u);
+  EXPECT_EQ(s.lines, 3u);
+  ASSERT_EQ(s.n_nodes, 1u);
+  EXPECT_EQ(s.nodes[0].n_reasons, 2u);
+}
+
+TEST(VerneMQMetrics, LongCustomPrefixIsFoundAndFiltered) {
+  const std::string prefix(120, 'p');
+  VerneMQScrape s;
+  extract_vernemq("other 1\n" + prefix + "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"success\"} 3\n" +
+                      "x" + prefix + "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"quota_exceeded\"} 4\n" +
+                      prefix + "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"not_authorized\"} 5\n",
+                  s);
+  EXPECT_EQ(s.prefix, prefix + "_");
+  ASSERT_EQ(s.n_nodes, 1u);
+  EXPECT_EQ(reasons_of(s.nodes[0]), (std::map<std::string, std::uint64_t>{{"success", 3}, {"not_authorized", 5}}));
+}
+
+TEST(VerneMQMetrics, NotVerneMQFoundNamesSurviveTheFilter) {
+  std::string body;
+  for (int i = 0; i < 200; ++i) body += "exporter_metric_" + std::to_string(i) + " 1\n";
+  VerneMQScrape s;
+  extract_vernemq(body, s);
+  EXPECT_FALSE(s.is_vernemq);
+  EXPECT_EQ(s.lines, 200u);
+  EXPECT_EQ(s.found_names,
+            "exporter_metric_0, exporter_metric_1, exporter_metric_2, exporter_metric_3, exporter_metric_4");
+}
+
+// ---- VerneMQStream: the body in pieces gives the same scrape ----------------------------------
+
+std::string describe(const VerneMQScrape& s) {
+  std::string d = std::string(s.is_vernemq ? "vernemq" : "not") + " prefix=" + s.prefix +
+                  " lines=" + std::to_string(s.lines) + " samples=" + std::to_string(s.samples) +
+                  " problems=" + std::to_string(s.problems_total) + " unterminated=" + std::to_string(s.unterminated) +
+                  " found=" + s.found_names + " rejected=" + s.rejected + "\n";
+  for (const std::string& p : s.problems) d += "  problem " + p + "\n";
+  for (std::size_t n = 0; n < s.n_nodes; ++n) {
+    const NodeMetrics& node = s.nodes[n];
+    d += "  node " + node.node + " sent=" + std::to_string(node.puback_sent_total) + "/" +
+         std::to_string(node.has_sent_total) + " received=" + std::to_string(node.puback_received_total) + "/" +
+         std::to_string(node.has_received_total) + "\n";
+    for (std::size_t r = 0; r < node.n_reasons; ++r) {
+      d += "    " + node.puback_sent_v5[r].reason + "=" + std::to_string(node.puback_sent_v5[r].value) + "\n";
+    }
+  }
+  return d;
+}
+
+TEST(VerneMQStream, PiecesGiveTheSameScrapeAsTheWholeBody) {
+  std::vector<std::string> bodies = {fixture("vernemq-2x.txt"), fixture("vernemq-1x.txt"),
+                                     fixture("custom-prefix-two-nodes.txt"), fixture("not-vernemq.txt"), ""};
+  for (const char* name : {"vernemq-1.10.1.txt", "vernemq-2.0.1.txt", "live-2.0.1-all-reason-codes.txt"}) {
+    if (auto body = testing::capture(name)) bodies.push_back(*body);
+  }
+  // Problems, a rejected counter and a cut-off last line, in one body.
+  bodies.push_back(fixture("vernemq-2x.txt") +
+                   "vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\",mqtt_version=\"5\",reason_code=\"x\"} -1\n"
+                   "vernemq_mqtt_puback_sent{node=\"VerneMQ@192.0.2.10\",mqtt_version=\"5\",reason_code=\"y\n"
+                   "vernemq_mqtt_puback_received{node=\"VerneMQ@192.0.2.11\"} 12");
+  std::uint64_t rng = 99;
+  const auto next = [&rng](std::size_t bound) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>((rng >> 33) % bound);
+  };
+  VerneMQScrape streamed;
+  VerneMQStream stream(streamed);  // one stream for every body, as a job has
+  for (const std::string& body : bodies) {
+    VerneMQScrape whole;
+    extract_vernemq(body, whole);
+    const std::string expected = describe(whole);
+    for (int split = 0; split < 60; ++split) {
+      stream.begin();
+      const std::size_t max_piece = split < 20 ? 3 : (split < 40 ? 200 : 20000);
+      for (std::size_t at = 0; at < body.size();) {
+        const std::size_t n = 1 + next(std::min(max_piece, body.size() - at));
+        stream.feed(std::string_view(body).substr(at, n));
+        at += n;
+      }
+      stream.finish();
+      ASSERT_EQ(describe(streamed), expected) << "split " << split;
+    }
+  }
+}
+
+TEST(VerneMQStream, UnterminatedLastLineIsSaid) {
+  VerneMQScrape s;
+  extract_vernemq("mqtt_publish_error{node=\"n\"} 0", s);
+  EXPECT_TRUE(s.unterminated);
+  extract_vernemq("mqtt_publish_error{node=\"n\"} 0\n", s);
+  EXPECT_FALSE(s.unterminated);
+  VerneMQStream stream(s);
+  stream.begin();
+  stream.feed("mqtt_publish_error{node=\"n\"} 0\nmqtt_pu");
+  stream.finish();
+  EXPECT_TRUE(s.unterminated);
+  EXPECT_EQ(s.lines, 2u);
+}
+
+TEST(VerneMQStream, FinishWithoutBeginIsAnEmptyBody) {
+  VerneMQScrape s;
+  VerneMQStream stream(s);
+  stream.feed("mqtt_publish_error 1\n");  // not begun: ignored
+  stream.finish();
+  EXPECT_FALSE(s.is_vernemq);
+  EXPECT_EQ(s.lines, 0u);
 }
 
 // Conformance with real VerneMQ scrapes, when ../shared/captures is present (it is in CI).

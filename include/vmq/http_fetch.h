@@ -28,6 +28,18 @@ struct FetchResult {
   double seconds = 0;        // wall time from start() to completion
 };
 
+// Takes a job's response body as it arrives, instead of the client keeping it: a process with a
+// thousand jobs then never holds a thousand bodies (see HttpClient::set_body_consumer).
+class BodyConsumer {
+ public:
+  virtual ~BodyConsumer() = default;
+  // A response body starts (a transfer starts, or a new response follows a redirect or a
+  // 1xx): forget anything given before.
+  virtual void body_begin() = 0;
+  // Its next decoded bytes.
+  virtual void body_data(std::string_view data) = 0;
+};
+
 class HttpClient {
  public:
   HttpClient();
@@ -53,6 +65,16 @@ class HttpClient {
 
   // Async-signal-safe: makes a blocked poll() return at once.
   void wakeup();
+
+  // From now on job `idx`'s body goes to `consumer` as it arrives (nullptr: kept, the default).
+  // Its FetchResult then has an empty `body`; `bytes` still counts it, and the size cap holds.
+  // The consumer must outlive the client's use of the job.
+  void set_body_consumer(std::size_t idx, BodyConsumer* consumer);
+
+  // Replaces in `text` every credential of job `idx` (its configured secrets and the bearer
+  // token last read from its file) by "***", so that what a server echoes back never reaches
+  // the output. Secrets shorter than 3 bytes are left alone, as in the log.
+  void redact(std::size_t idx, std::string& text) const;
 
  private:
   struct Impl;

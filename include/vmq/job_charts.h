@@ -84,6 +84,7 @@ class JobCharts {
   std::vector<Series> series_;
   std::vector<std::uint64_t> sums_;   // scratch, one per reason
   std::string node_label_;
+  std::string label_scratch_;  // the next tick's node label, built without allocating
   bool had_success_ = false;
   bool defined_ = false;
   bool dropped_reason_logged_ = false;

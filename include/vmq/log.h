@@ -17,6 +17,9 @@ void init_from_env();
 void set_level(Level level);
 [[nodiscard]] bool enabled(Level level);
 void add_secret(std::string_view secret);
+// For a credential that rotates (a bearer token file): forgets the old value, so months of
+// rotations do not grow the list, and adds the new one.
+void replace_secret(std::string_view old_secret, std::string_view new_secret);
 
 // `component` is the job name, or "main".
 void write(Level level, std::string_view component, std::string_view message);

@@ -6,6 +6,10 @@
 // buffer; the only storage is a fixed array of labels on the stack, so parsing allocates
 // nothing. A malformed line is reported (line, column, what was expected) and skipped; the
 // rest of the body still counts.
+//
+// A sink that wants only a few families can name a text every wanted line contains
+// (SampleSink::line_filter); lines without it are then only counted, never parsed, so a 40 KB
+// body costs a substring scan plus the full parse of the few lines that matter.
 #pragma once
 
 #include <cstddef>
@@ -58,16 +62,46 @@ class SampleSink {
   virtual bool wants(std::string_view metric_name) = 0;
   virtual void on_sample(const Sample& sample) = 0;
   virtual void on_error(const ParseError& error) = 0;
+
+  // Optional: a text that every line this sink wants contains (a part of the wanted metric
+  // names). When it is not empty, a line without it is not parsed at all: it is only counted
+  // (ParseStats::lines, ::filtered), never passed to wants(), never reported as malformed. A
+  // line that does contain it is parsed exactly as without a filter, wherever the text sits in
+  // it. Asked before the first line and after every parsed line, so it may change as the sink
+  // learns about the body. Default: empty, every line is parsed.
+  virtual std::string_view line_filter() { return {}; }
 };
 
 struct ParseStats {
   std::size_t lines = 0;
   std::size_t samples = 0;  // parsed and delivered
-  std::size_t skipped = 0;  // sample lines not wanted by the sink
+  std::size_t skipped = 0;   // sample lines not wanted by the sink
+  std::size_t filtered = 0;  // lines not parsed because they lack the sink's line_filter()
   std::size_t errors = 0;
+  bool unterminated = false;  // the last line has no final '\n'
 };
 
 ParseStats parse(std::string_view body, SampleSink& sink);
+
+// The same parse for a body that arrives in pieces, as a transfer delivers it: the sink sees
+// exactly what parse() on the whole body would show it, but the body is never kept; only the
+// unfinished last line of a piece is, until the next piece completes it. Its storage is
+// reused from one body to the next.
+class StreamParser {
+ public:
+  // Starts a body. Anything fed before is forgotten.
+  void begin(SampleSink& sink);
+  // The next bytes of the body, split anywhere. Ignored when no body was begun.
+  void feed(std::string_view piece);
+  // The end of the body: parses its last line if it had no final newline. Needs a new begin().
+  ParseStats finish();
+
+ private:
+  SampleSink* sink_ = nullptr;
+  ParseStats stats_;
+  std::size_t line_no_ = 0;  // lines parsed or counted so far
+  std::string partial_;      // the unfinished last line of the pieces so far
+};
 
 // Appends the unescaped form of a raw label value (\\ → \, \" → ", \n → newline) to `out`.
 void append_unescaped(std::string_view raw_value, std::string& out);

@@ -13,10 +13,55 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <algorithm>
 
 extern char** environ;
 
 namespace vmq::testing {
+
+namespace {
+
+bool is_plugin(const std::string& path) {
+  const std::string name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  return name == "vernemq.plugin";
+}
+
+// The first word of a wrapper, as a path execve() can use (PATH is searched here, before fork).
+std::string resolve(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
+    const std::string candidate = dirs.substr(start, end - start) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return program;
+}
+
+}  // namespace
+
+std::vector<std::string> with_wrapper(const std::vector<std::string>& argv) {
+  const char* wrapper = std::getenv("VMQ_PLUGIN_WRAPPER");
+  if (wrapper == nullptr || *wrapper == '\0' || argv.empty() || !is_plugin(argv[0])) return argv;
+  std::vector<std::string> out;
+  std::string word;
+  for (const char* p = wrapper;; ++p) {
+    if (*p == ' ' || *p == '\0') {
+      if (!word.empty()) out.push_back(word);
+      word.clear();
+      if (*p == '\0') break;
+    } else {
+      word.push_back(*p);
+    }
+  }
+  if (out.empty()) return argv;
+  out[0] = resolve(out[0]);
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
 
 Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
   int out[2];
@@ -30,8 +75,11 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std:
     if (env.count(key) == 0) env_strings.push_back(kv);
   }
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  // VMQ_PLUGIN_WRAPPER (e.g. "valgrind --error-exitcode=99 --leak-check=full") runs the plugin,
+  // and only the plugin, under a tool: scripts/test-sanitizers.sh uses it for memcheck.
+  const std::vector<std::string> full_argv = with_wrapper(argv);
   std::vector<char*> cargv;
-  for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : full_argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
   std::vector<char*> cenv;
   for (const std::string& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,9 +13,20 @@
 
 namespace vmq::testing {
 
+// `argv` with the words of $VMQ_PLUGIN_WRAPPER in front when argv[0] is the plugin
+// (vernemq.plugin) and the variable is set, e.g. "valgrind --error-exitcode=99"; else `argv`.
+std::vector<std::string> with_wrapper(const std::vector<std::string>& argv);
+
+// Whether the plugin runs under such a wrapper (tools like valgrind make it many times slower).
+inline bool plugin_wrapped() {
+  const char* w = std::getenv("VMQ_PLUGIN_WRAPPER");
+  return w != nullptr && *w != '\0';
+}
+
 class Subprocess {
  public:
   // Starts `argv[0]` with `argv`; `env` entries are added to (or replace in) the environment.
+  // The plugin runs under $VMQ_PLUGIN_WRAPPER when that is set (see with_wrapper()).
   Subprocess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
   ~Subprocess();  // SIGKILL and reap if still running
   Subprocess(const Subprocess&) = delete;

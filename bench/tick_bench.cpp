@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The per-tick work after parsing: the minute window of every series and the rendering of the
+// tick's protocol lines (JobCharts::on_success / on_failure). Reports ticks/s, output bytes/s
+// and heap allocations per tick (steady state must be zero).
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "alloc_counter.h"
+#include "bench_bodies.h"
+#include "vmq/job_charts.h"
+#include "vmq/minute_window.h"
+#include "vmq/vernemq_metrics.h"
+
+namespace {
+
+// One node's nine reason series: observe the new counter values, then sum the window.
+void BM_WindowTick_9Series(benchmark::State& state) {
+  const std::size_t slots = vmq::window_slots(1);
+  std::vector<vmq::CounterWindow> windows(9, vmq::CounterWindow(slots, vmq::CounterWindow::Start::baseline));
+  std::int64_t tick = 0;
+  std::uint64_t value = 1'000'000;
+  const std::uint64_t before = vmq::bench::allocations();
+  for (auto _ : state) {
+    ++tick;
+    value += 5200;
+    std::uint64_t total = 0;
+    for (auto& w : windows) {
+      w.observe(tick, value);
+      total += w.sum(tick);
+    }
+    benchmark::DoNotOptimize(total);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 9);  // series
+  state.counters["allocs_per_tick"] = static_cast<double>(vmq::bench::allocations() - before) /
+                                      static_cast<double>(state.iterations());
+}
+
+// A whole successful tick of one job: windows + the two charts' BEGIN/SET/END lines.
+void on_success(benchmark::State& state, const std::string& body) {
+  vmq::VerneMQScrape scrape;
+  vmq::extract_vernemq(body, scrape);
+  vmq::JobCharts charts("bench", 1);
+  std::string out;
+  std::int64_t tick = 0;
+  // Warm up: the chart definitions go out once, storage reaches its steady size.
+  for (; tick < 3; ++tick) {
+    out.clear();
+    charts.on_success(scrape, tick, tick * 1'000'000, out);
+  }
+  std::size_t bytes = 0;
+  const std::uint64_t before = vmq::bench::allocations();
+  for (auto _ : state) {
+    out.clear();
+    charts.on_success(scrape, tick, tick * 1'000'000, out);
+    ++tick;
+    bytes += out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));  // ticks
+  state.counters["out_bytes_per_tick"] = static_cast<double>(bytes) / static_cast<double>(state.iterations());
+  state.counters["allocs_per_tick"] = static_cast<double>(vmq::bench::allocations() - before) /
+                                      static_cast<double>(state.iterations());
+}
+
+void BM_ChartsOnSuccess_1Node(benchmark::State& state) {
+  static const std::string body = vmq::bench::node_body();
+  on_success(state, body);
+}
+
+void BM_ChartsOnSuccess_16Nodes(benchmark::State& state) {
+  static const std::string body = vmq::bench::multi_node_body(16);
+  on_success(state, body);
+}
+
+void BM_ChartsOnFailure(benchmark::State& state) {
+  vmq::VerneMQScrape scrape;
+  vmq::extract_vernemq(vmq::bench::node_body(), scrape);
+  vmq::JobCharts charts("bench", 1);
+  std::string out;
+  charts.on_success(scrape, 0, 0, out);
+  std::int64_t tick = 1;
+  const std::uint64_t before = vmq::bench::allocations();
+  for (auto _ : state) {
+    out.clear();
+    charts.on_failure(tick, tick * 1'000'000, out);
+    ++tick;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["allocs_per_tick"] = static_cast<double>(vmq::bench::allocations() - before) /
+                                      static_cast<double>(state.iterations());
+}
+
+}  // namespace
+
+BENCHMARK(BM_WindowTick_9Series);
+BENCHMARK(BM_ChartsOnSuccess_1Node);
+BENCHMARK(BM_ChartsOnSuccess_16Nodes);
+BENCHMARK(BM_ChartsOnFailure);
+
+BENCHMARK_MAIN();

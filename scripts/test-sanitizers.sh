@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# 1. Builds the whole suite with AddressSanitizer + UndefinedBehaviorSanitizer (its own build
+#    directory, -fno-omit-frame-pointer, every report fatal) and runs ctest, except the tests
+#    labelled e2e (a real Netdata) and bench. The plugin and the simulator the process tests
+#    run are sanitised too, so the hostile-input corpus runs against an ASan/UBSan plugin.
+# 2. Runs the plugin's process tests once with the plugin under valgrind memcheck (a normal
+#    build: valgrind cannot run ASan binaries): any memcheck error or definite leak makes the
+#    plugin exit 99, which fails the test that ran it.
+# Usage: scripts/test-sanitizers.sh        (env: SANITIZE_BUILD_DIR, BUILD_DIR, JOBS)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+san_build=${SANITIZE_BUILD_DIR:-build-sanitize}
+build=${BUILD_DIR:-build}
+jobs=${JOBS:-2}
+
+san_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+echo "== ASan+UBSan build in $san_build" >&2
+cmake -S . -B "$san_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+cmake --build "$san_build" -j"$jobs"
+
+echo "== ctest under ASan+UBSan (without e2e and bench)" >&2
+# halt_on_error: the first report fails the test; detect_leaks: LeakSanitizer at every exit
+# (the plugin and the simulator included). VMQ_NO_RSS_LIMITS: ASan's shadow memory makes RSS
+# bounds meaningless; the hostile test keeps them for the normal build.
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export VMQ_NO_RSS_LIMITS=1
+ctest --test-dir "$san_build" --output-on-failure -j"$jobs" -LE 'e2e|bench'
+unset ASAN_OPTIONS UBSAN_OPTIONS VMQ_NO_RSS_LIMITS
+
+echo "== plugin process tests with the plugin under valgrind memcheck ($build)" >&2
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$jobs" --target vernemq.plugin vernemq-sim plugin_process_test
+VMQ_PLUGIN_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no" \
+  "$build/tests/plugin_process_test"
+echo "sanitizers and valgrind: clean" >&2
