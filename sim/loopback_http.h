@@ -62,4 +62,7 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
+// Decodes standard base64 (as in an HTTP Basic `Authorization` header); "" on malformed input.
+std::string base64_decode(std::string_view in);
+
 }  // namespace vmq::loopback

@@ -15,32 +15,6 @@ namespace {
 using loopback::Request;
 using loopback::Response;
 
-// Decodes standard base64; returns "" on malformed input (then the credentials just do not match).
-std::string base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned bits = 0;
-  int nbits = 0;
-  for (char c : in) {
-    if (c == '=') break;
-    const int v = value(c);
-    if (v < 0) return {};
-    bits = (bits << 6) | static_cast<unsigned>(v);
-    nbits += 6;
-    if (nbits >= 8) {
-      nbits -= 8;
-      out += static_cast<char>((bits >> nbits) & 0xFFu);
-    }
-  }
-  return out;
-}
 
 bool contains_ci(std::string_view hay, std::string_view needle) {
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
@@ -60,7 +34,7 @@ bool authorized(const Scenario& sc, const Request& req) {
   if (req.header("x-api-key") == sc.api_key) return true;
   const std::string auth = req.header("authorization");
   if (auth.size() > 6 && contains_ci(auth.substr(0, 6), "basic ")) {
-    const std::string decoded = base64_decode(auth.substr(6));
+    const std::string decoded = loopback::base64_decode(auth.substr(6));
     return decoded.substr(0, decoded.find(':')) == sc.api_key;
   }
   return false;

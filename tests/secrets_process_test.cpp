@@ -30,30 +30,6 @@ using loopback::Response;
 using testing::Subprocess;
 using testing::TempDir;
 
-std::string base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    const int v = value(c);
-    if (v < 0) break;
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
-    }
-  }
-  return out;
-}
 
 // What the server was sent: the credential itself, and the Authorization header as sent.
 struct Seen {
@@ -67,7 +43,7 @@ Seen credential_of(const Request& r) {
   if (const std::string key = r.header("x-api-key"); !key.empty()) {
     s.credential = key;
   } else if (s.authorization.rfind("Basic ", 0) == 0) {
-    const std::string pair = base64_decode(s.authorization.substr(6));
+    const std::string pair = loopback::base64_decode(s.authorization.substr(6));
     s.credential = pair.substr(pair.find(':') + 1);
   } else if (s.authorization.rfind("Bearer ", 0) == 0) {
     s.credential = s.authorization.substr(7);
