@@ -343,6 +343,7 @@ def main():
     ap.add_argument("--dead", type=int, default=100, help="dead + hanging endpoints beside one job")
     ap.add_argument("--plugin", help="another vernemq.plugin to measure (default: the build's)")
     ap.add_argument("--libcurl-rss", help="the libcurl_rss tool (RSS of a process that only loads libcurl)")
+    ap.add_argument("--libcurl-paced", help="the libcurl_paced tool (libcurl alone, fetching every second)")
     ap.add_argument("--only-plugin", action="store_true", help="skip the peers (e.g. to measure an older build)")
     args = ap.parse_args()
 
@@ -454,7 +455,8 @@ def main():
                      jobs=1),
                 dict(name="floor (C, raw socket, one family)", argv=[floor, "127.0.0.1", port, "/metrics-1"],
                      tick_of=peer_tick, jobs=1),
-            ], args.warmup, 2 * args.duration, workdir)
+            ] + ([dict(name="libcurl alone (fetch, discard)", argv=[args.libcurl_paced, url1], tick_of=peer_tick,
+                       jobs=1)] if args.libcurl_paced else []), args.warmup, 2 * args.duration, workdir)
 
         # -- failure: dead and hanging endpoints beside one healthy job --------------------------
         if args.dead > 0:
@@ -572,6 +574,12 @@ def summary(r):
             add("… within 2× of the floor", "%.2f× (floor %.3f ms)" % (
                 one["cpu_ms_per_scrape"] / floor1["cpu_ms_per_scrape"], floor1["cpu_ms_per_scrape"]),
                 one["cpu_ms_per_scrape"] <= 2 * floor1["cpu_ms_per_scrape"])
+        curl1 = find(single, "libcurl alone (fetch, discard)", jobs=1)
+        if curl1:
+            rows.append(("(for reference: libcurl alone, fetching the same body every second and discarding it)",
+                         "%.3f ms: the plugin costs %.2f× that" % (curl1["cpu_ms_per_scrape"],
+                                                                    one["cpu_ms_per_scrape"] / curl1["cpu_ms_per_scrape"]),
+                         "—"))
         add("one job: peak RSS ≤ 5 MB", "%.1f MB (private: %.1f MB)" % (one["peak_rss_mb"], one["anon_rss_mb"]),
             one["peak_rss_mb"] <= 5)
     if j500:

@@ -42,6 +42,7 @@ peers="$build/bench/peers"
 mkdir -p "$peers" "$out"
 gcc -O2 -Wall -Wextra -o "$peers/vmq-floor" bench/peers/floor.c
 gcc -O2 -Wall -Wextra -o "$peers/libcurl-rss" bench/peers/libcurl_rss.c -lcurl
+gcc -O2 -Wall -Wextra -o "$peers/libcurl-paced" bench/peers/libcurl_paced.c -lcurl
 (cd bench/peers/go && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= GOPROXY=off \
    GOCACHE="$root/$peers/gocache" go build -o "$root/$peers/vmq-peer-go" .)
 
@@ -50,5 +51,6 @@ echo "Google Benchmark: parser, window, writer" >&2
 "$build/bench/tick_bench" --benchmark_min_time=0.5 | tee "$out/tick_bench.txt"
 
 exec /usr/bin/python3 bench/process_bench.py --build "$build" --go-peer "$peers/vmq-peer-go" \
-  --floor "$peers/vmq-floor" --libcurl-rss "$peers/libcurl-rss" --python-peer bench/peers/python_peer.py \
+  --floor "$peers/vmq-floor" --libcurl-rss "$peers/libcurl-rss" --libcurl-paced "$peers/libcurl-paced" \
+  --python-peer bench/peers/python_peer.py \
   --out "$out" "$@"

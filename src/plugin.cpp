@@ -79,15 +79,31 @@ bool has_mqtt5_reasons(const VerneMQScrape& scrape) {
   return false;
 }
 
+// True when every node holds all nine MQTT 5 reasons VerneMQ always exports.
+bool has_all_known_reasons(const VerneMQScrape& scrape) {
+  if (scrape.n_nodes == 0) return false;
+  for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
+    const NodeMetrics& node = scrape.nodes[n];
+    for (std::string_view known : kKnownReasons) {
+      bool found = false;
+      for (std::size_t i = 0; i < node.n_reasons && !found; ++i) found = node.puback_sent_v5[i].reason == known;
+      if (!found) return false;
+    }
+  }
+  return true;
+}
+
 // Why an extracted body cannot be charted, or "" when it can. Used by the loop and by --check,
 // so both refuse the same bodies.
 std::string scrape_error(const VerneMQScrape& scrape) {
   if (!scrape.is_vernemq) return not_vernemq_message(scrape);
-  // Every line of the text format ends with '\n'. A body that stops mid-line was cut short
-  // (a proxy, a wrong Content-Length): its last value may be a prefix of the real number and
-  // the series after it are missing, which the window would later count as restarts. Charting
-  // nothing is true; charting that would not be.
-  if (scrape.unterminated) {
+  // A body that stops mid-line may have been cut short (a proxy, a wrong Content-Length): its
+  // last value may be a prefix of the real number and the series after it are missing, which
+  // the window would later count as restarts. But VerneMQ 1.10 itself ends its body without a
+  // final newline (its last line is system_context_switches), so an unterminated body is
+  // refused only when it lacks some of the nine reasons every VerneMQ exports: then it was cut
+  // before or inside the MQTT 5 block, and charting it would not be true.
+  if (scrape.unterminated && !has_all_known_reasons(scrape)) {
     return "the body ends in the middle of line " + std::to_string(scrape.lines) +
            " (no final newline): it was cut short, so its counters cannot be trusted";
   }

@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "loopback_http.h"
 #include "netdata_validator.h"
+#include "test_files.h"
 #include "subprocess.h"
 
 namespace vmq {
@@ -219,6 +221,24 @@ TEST(PluginProcess, CheckReportsJobsAsJsonWithoutSecrets) {
     EXPECT_EQ(check.out().find(secret), std::string::npos) << secret;
     EXPECT_EQ(check.err().find(secret), std::string::npos) << secret;
   }
+}
+
+TEST(PluginProcess, BodyWithoutFinalNewlineAsVerneMQ110WritesItIsAccepted) {
+  // VerneMQ 1.10 ends its body without a final newline; that is not a cut-short body.
+  const std::string body = testing::fixture("vernemq-1x.txt");
+  ASSERT_NE(body.back(), '\n');
+  loopback::Server server([&](const loopback::Request&) {
+    loopback::Response r;
+    r.body = body;
+    return r;
+  });
+  TempDir dir;
+  const std::string conf = dir.write("vernemq.conf", "jobs:\n" + job_yaml("v110", server.url()));
+  Subprocess check({VMQ_PLUGIN_PATH, "--check", "--config", conf});
+  ASSERT_EQ(check.wait_exit(10s), 0) << check.out() << check.err();
+  const auto report = nlohmann::json::parse(check.out());
+  EXPECT_EQ(report["jobs"][0]["ok"], true) << report.dump();
+  EXPECT_EQ(report["jobs"][0]["nodes"][0]["mqtt5_puback_sent_by_reason"]["not_authorized"], 12);
 }
 
 TEST(PluginProcess, HelpAndVersion) {
