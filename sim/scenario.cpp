@@ -23,6 +23,7 @@ constexpr FaultName kFaultNames[] = {
     {Fault::none, "none"},       {Fault::http_503, "http_503"}, {Fault::http_500, "http_500"},
     {Fault::http_401, "http_401"}, {Fault::hang, "hang"},       {Fault::close, "close"},
     {Fault::garbage, "garbage"}, {Fault::not_vernemq, "not_vernemq"}, {Fault::trickle, "trickle"},
+    {Fault::hide, "hide"},       {Fault::corrupt, "corrupt"},   {Fault::absent, "absent"},
 };
 
 // Builds "FILE:LINE:COL: message" from a node's position (yaml-cpp marks are 0-based).
@@ -111,7 +112,7 @@ class Parser {
 
   void parse(const YAML::Node& root) {
     if (!root.IsMap()) loc_.fail(root, "expected a map with keys prefix, nodes, repeat, steps; got " + shown(root));
-    check_keys(loc_, root, {"prefix", "nodes", "version", "api_key", "repeat", "steps"});
+    check_keys(loc_, root, {"prefix", "nodes", "version", "api_key", "repeat", "merge", "steps"});
 
     if (const YAML::Node p = root["prefix"]) {
       sc_.prefix = to_string(loc_, p, "a metric name prefix such as vernemq_ or \"\"");
@@ -124,6 +125,10 @@ class Parser {
     if (const YAML::Node k = root["api_key"]) sc_.api_key = to_string(loc_, k, "an API key string");
     if (const YAML::Node r = root["repeat"]) {
       sc_.repeat = static_cast<std::int64_t>(std::min<std::uint64_t>(to_uint(loc_, r, "a whole number of seconds (0 = no repeat)"), 1u << 30));
+    }
+
+    if (const YAML::Node m = root["merge"]) {
+      if (!YAML::convert<bool>::decode(m, sc_.merge)) loc_.fail(m, "expected true or false, got " + shown(m));
     }
 
     init_counters();
@@ -203,7 +208,7 @@ class Parser {
 
   void parse_step(const YAML::Node& n) {
     if (!n.IsMap()) loc_.fail(n, "expected a step such as {at: 5, add: {not_authorized: 7}}, got " + shown(n));
-    check_keys(loc_, n, {"at", "node", "add", "rate", "restart", "fault", "for"});
+    check_keys(loc_, n, {"at", "node", "add", "rate", "restart", "fault", "for", "series"});
     Step step;
     step.line = n.Mark().line + 1;
 
@@ -234,8 +239,22 @@ class Parser {
       step.fault = fault_from_name(name);
       if (!step.fault) {
         loc_.fail(fault, "unknown fault " + shown(fault) +
-                             "; expected one of: http_503, http_500, http_401, hang, close, garbage, not_vernemq, trickle, none");
+                             "; expected one of: http_503, http_500, http_401, hang, close, garbage, not_vernemq, trickle, "
+                             "hide, corrupt, absent, none");
       }
+    }
+    if (const YAML::Node series = n["series"]) {
+      if (!step.fault || (*step.fault != Fault::hide && *step.fault != Fault::corrupt)) {
+        loc_.fail(series, "'series' goes with 'fault: hide' or 'fault: corrupt' in the same step");
+      }
+      if (!series.IsSequence() || series.size() == 0) loc_.fail(series, "expected a list of series such as [not_authorized, v4], got " + shown(series));
+      for (const YAML::Node& item : series) {
+        const std::string k = to_string(loc_, item, "a reason code name or v4");
+        if (k != "v4" && !is_reason_name(k)) loc_.fail(item, "expected a reason code name ([a-z][a-z0-9_]*) or 'v4', got " + shown(item));
+        step.fault_series.push_back(counter(k == "v4" ? CounterId{false, 4, {}} : CounterId{false, 5, k}));
+      }
+    } else if (step.fault && (*step.fault == Fault::hide || *step.fault == Fault::corrupt)) {
+      loc_.fail(n, "'fault: " + std::string(fault_name(*step.fault)) + "' needs 'series: [...]', the series it is about");
     }
     if (const YAML::Node f = n["for"]) {
       if (!step.fault || *step.fault == Fault::none) loc_.fail(f, "'for' needs a 'fault' in the same step");
@@ -354,6 +373,7 @@ void Timeline::apply(State& st, const Step& step, std::int64_t abs_time) const {
   }
   if (step.fault) {
     st.fault = *step.fault;
+    st.fault_series = step.fault_series;
     st.fault_until = (*step.fault == Fault::none || step.fault_for == 0) ? kForever : abs_time + step.fault_for;
     st.fault_changed = true;
   }
@@ -422,6 +442,7 @@ NodeSnapshot Timeline::snapshot(std::size_t node, std::int64_t elapsed_ms) const
   run(st, node, from, n);
   out.counters = std::move(st.counters);
   out.fault = n < st.fault_until ? st.fault : Fault::none;
+  if (out.fault != Fault::none) out.fault_series = std::move(st.fault_series);
   out.uptime_ms = elapsed_ms - st.last_restart * 1000;
   out.started = true;
   return out;

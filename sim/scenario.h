@@ -10,6 +10,8 @@
 //   version: 2.0.1               # shown in /status.json; default "2.0.1"
 //   api_key: KEY                 # optional: require VerneMQ's API key (x-api-key or Basic user)
 //   repeat: 600                  # restart the timeline every N s (0 = run once, then hold)
+//   merge: false                 # true: one listener serves every node's series in one body
+//                                #   (an aggregating proxy), as the first node's URL
 //   steps:
 //     - {at: 0, rate: {success: 20, v4: 5, received: {success: 3}}}
 //     - {at: 5, add: {not_authorized: 7}}
@@ -24,7 +26,10 @@
 //   restart: true  every counter of the node(s) goes back to 0 (rates stay: the traffic continues)
 //   fault: NAME    the endpoint misbehaves: http_503 http_500 http_401 hang close garbage
 //                  not_vernemq trickle, or `none` to end a fault early; `for: N` limits it to N
-//                  seconds, without `for` it lasts until the next `fault:` step of that node
+//                  seconds, without `for` it lasts until the next `fault:` step of that node.
+//                  Body faults: the endpoint answers, but `hide` leaves the series named in
+//                  `series: [...]` out of the body, `corrupt` writes their lines malformed, and
+//                  `absent` leaves the whole node out (with `merge`, the other nodes remain)
 // MAP keys: an MQTT 5 reason code (the nine known ones, or any other [a-z][a-z0-9_]* name: it is
 // served as a further reason_code series), `v4` (the mqtt_version="4" series), and `received:`, a
 // nested MAP of the same keys for mqtt_puback_received instead of mqtt_puback_sent.
@@ -56,7 +61,10 @@ class ScenarioError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Fault { none, http_503, http_500, http_401, hang, close, garbage, not_vernemq, trickle };
+enum class Fault { none, http_503, http_500, http_401, hang, close, garbage, not_vernemq, trickle, hide, corrupt, absent };
+
+// Faults that change what the body holds rather than how the endpoint answers.
+[[nodiscard]] constexpr bool is_body_fault(Fault f) { return f == Fault::hide || f == Fault::corrupt || f == Fault::absent; }
 
 [[nodiscard]] std::string_view fault_name(Fault f);
 [[nodiscard]] std::optional<Fault> fault_from_name(std::string_view name);
@@ -83,6 +91,7 @@ struct Step {
   std::optional<std::vector<std::pair<std::size_t, std::uint64_t>>> rate;  // replaces all rates
   std::optional<Fault> fault;             // Fault::none ends a fault
   std::int64_t fault_for = 0;             // seconds; 0 = until the next fault step
+  std::vector<std::size_t> fault_series;  // counter indices, for the hide and corrupt faults
   int line = 0;                           // 1-based line in the file, for logs
 };
 
@@ -92,6 +101,7 @@ struct Scenario {
   std::string version = "2.0.1";
   std::string api_key;                    // empty = no authentication
   std::int64_t repeat = 0;
+  bool merge = false;                     // one listener, every node's series in one body
   std::vector<CounterId> counters;        // the nine sent reasons, v4 sent, the nine received, v4 received, then extras
   std::vector<Step> steps;                // sorted by `at`, file order kept for equal times
 
@@ -106,6 +116,7 @@ struct Scenario {
 struct NodeSnapshot {
   std::vector<std::uint64_t> counters;    // indexed like Scenario::counters
   Fault fault = Fault::none;              // the fault active at this moment
+  std::vector<std::size_t> fault_series;  // the series a hide or corrupt fault is about
   std::int64_t uptime_ms = 0;             // since the timeline start or the node's last restart
   bool started = false;                   // false before the timeline start
 };
@@ -131,6 +142,7 @@ class Timeline {
     std::vector<std::uint64_t> counters;
     std::vector<std::uint64_t> rates;
     Fault fault = Fault::none;
+    std::vector<std::size_t> fault_series;
     std::int64_t fault_until = kForever;  // absolute seconds, exclusive
     std::int64_t last_restart = 0;        // absolute seconds
     bool restarted = false;               // a restart was applied during the last run

@@ -96,6 +96,9 @@ Response fault_response(Fault fault, const VernemqBody& body, const NodeSnapshot
   Response r;
   switch (fault) {
     case Fault::none:
+    case Fault::hide:  // body faults: the body is rendered as usual, with the fault applied
+    case Fault::corrupt:
+    case Fault::absent:
       break;
     case Fault::http_503:
       return json(503, "{\"status\":\"DOWN\"}");
@@ -157,7 +160,7 @@ Response respond(const Timeline& timeline, const VernemqBody& body, std::size_t 
                  std::int64_t elapsed_ms, std::uint16_t http_port) {
   const Scenario& sc = timeline.scenario();
   const NodeSnapshot snap = timeline.snapshot(node, elapsed_ms);
-  if (snap.fault != Fault::none) return fault_response(snap.fault, body, snap);
+  if (snap.fault != Fault::none && !is_body_fault(snap.fault)) return fault_response(snap.fault, body, snap);
 
   const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
   if (req.method != "GET" && req.method != "HEAD") {
@@ -196,6 +199,20 @@ Response respond(const Timeline& timeline, const VernemqBody& body, std::size_t 
   return r;
 }
 
+static Response respond_merged(const Timeline& timeline, const std::vector<std::unique_ptr<VernemqBody>>& bodies,
+                        const Request& req, std::int64_t elapsed_ms, std::uint16_t http_port) {
+  // The first node answers (its faults are the endpoint's); every other node's series follow.
+  Response r = respond(timeline, *bodies[0], 0, req, elapsed_ms, http_port);
+  const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
+  if (path != "/metrics" || r.status != 200 || r.mode != Response::Mode::normal) return r;
+  std::string piece;
+  for (std::size_t i = 1; i < bodies.size(); ++i) {
+    bodies[i]->render(timeline.snapshot(i, elapsed_ms), piece);
+    r.body += piece;
+  }
+  return r;
+}
+
 SimServer::SimServer(Scenario scenario, std::uint16_t base_port, std::ostream& log)
     : timeline_(std::move(scenario)), log_(log) {
   const Scenario& sc = timeline_.scenario();
@@ -215,11 +232,16 @@ SimServer::SimServer(Scenario scenario, std::uint16_t base_port, std::ostream& l
   for (std::size_t i = 0; i < sc.nodes.size(); ++i) bodies_.push_back(std::make_unique<VernemqBody>(sc, i));
   // Sized before any listener exists: a handler may run before the next listener is created.
   ports_ = std::vector<std::atomic<std::uint16_t>>(sc.nodes.size());
-  for (std::size_t i = 0; i < sc.nodes.size(); ++i) {
+  // With `merge`, one listener (the first node's) serves them all.
+  const std::size_t listeners = sc.merge ? 1 : sc.nodes.size();
+  for (std::size_t i = 0; i < listeners; ++i) {
     const auto port = static_cast<std::uint16_t>(base_port == 0 ? 0 : base_port + i);
     ports_[i].store(port);
     auto server = std::make_unique<loopback::Server>(
-        [this, i](const Request& req) { return respond(timeline_, *bodies_[i], i, req, elapsed_ms(), ports_[i].load()); },
+        [this, i](const Request& req) {
+          if (timeline_.scenario().merge) return respond_merged(timeline_, bodies_, req, elapsed_ms(), ports_[i].load());
+          return respond(timeline_, *bodies_[i], i, req, elapsed_ms(), ports_[i].load());
+        },
         port);
     ports_[i].store(server->port());
     servers_.push_back(std::move(server));

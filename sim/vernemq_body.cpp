@@ -321,9 +321,20 @@ void VernemqBody::render(const NodeSnapshot& snap, std::string& out) const {
   const auto uptime_ms = static_cast<std::uint64_t>(snap.uptime_ms > 0 ? snap.uptime_ms : 0);
 
   out.clear();
+  if (snap.fault == Fault::absent) return;
   if (out.capacity() < text_size_ + segments_.size() * 8) out.reserve(text_size_ + segments_.size() * 8);
   char digits[24];
+  const auto faulted = [&snap](const Segment& s) {
+    return s.value.source == Source::counter &&
+           std::find(snap.fault_series.begin(), snap.fault_series.end(), s.value.index) != snap.fault_series.end();
+  };
   for (const Segment& s : segments_) {
+    if (snap.fault == Fault::hide && faulted(s)) {
+      // Leave the sample line out: a segment's text ends with the start of its own line.
+      const std::size_t line_start = s.text.rfind('\n');
+      out.append(s.text, 0, line_start == std::string::npos ? 0 : line_start);
+      continue;
+    }
     out += s.text;
     std::uint64_t x = 0;
     switch (s.value.source) {
@@ -342,6 +353,7 @@ void VernemqBody::render(const NodeSnapshot& snap, std::string& out) const {
     const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, v);
     (void)ec;  // 24 bytes always hold a 64-bit number
     out.append(digits, end);
+    if (snap.fault == Fault::corrupt && faulted(s)) out += "oops";  // not a number: a malformed line
   }
   out += tail_;
 }

@@ -1,31 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "vmq/job_charts.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "vmq/netdata_writer.h"
 
 namespace vmq {
 
-namespace {
-
-constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
-
-std::int64_t clamp_to_int64(std::uint64_t v) {
-  return v > static_cast<std::uint64_t>(kInt64Max) ? kInt64Max : static_cast<std::int64_t>(v);
-}
-
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
-}
-
-}  // namespace
-
 JobCharts::JobCharts(std::string job_name, int update_every_s)
     : job_(std::move(job_name)),
       type_("vernemq_" + sanitize_id(job_)),
       update_every_(update_every_s),
-      slots_(window_slots(update_every_s)) {
+      store_(update_every_s) {
   // All nine known reasons are declared from the start, in the documented order, so the
   // chart's dimensions are stable whatever the broker has sent so far.
   for (std::string_view r : kKnownReasons) reasons_.emplace_back(r);
@@ -36,14 +24,18 @@ std::size_t JobCharts::dimension_for(std::string_view reason) {
   for (std::size_t i = 0; i < reasons_.size(); ++i) {
     if (reasons_[i] == id) return i;
   }
-  if (reasons_.size() == kMaxReasonDimensions) {
-    if (!dropped_reason_logged_) {
-      messages_.push_back("more than " + std::to_string(kMaxReasonDimensions) +
-                          " reason codes; reason_code '" + sanitize_text(reason) +
-                          "' and any further new ones are not charted");
-      dropped_reason_logged_ = true;
+  // The last place is kept for `other`: once the cap is reached every further reason is
+  // counted there (never dropped), so `other` is always the last dimension.
+  if (reasons_.size() >= kMaxReasonDimensions - 1) {
+    if (!other_logged_) {
+      messages_.push_back("more than " + std::to_string(kMaxReasonDimensions - 1) + " reason codes; reason_code '" +
+                          sanitize_text(reason) + "' and any further new ones are counted in '" +
+                          std::string(kDimOther) + "'");
+      other_logged_ = true;
+      reasons_.emplace_back(kDimOther);
+      defined_ = false;
     }
-    return reasons_.size();  // "no dimension"
+    return reasons_.size() - 1;
   }
   reasons_.push_back(id);
   messages_.push_back("new reason code '" + id + "': added to chart " + std::string(kReasonChart.id));
@@ -51,22 +43,10 @@ std::size_t JobCharts::dimension_for(std::string_view reason) {
   return reasons_.size() - 1;
 }
 
-JobCharts::Series* JobCharts::find_series(std::string_view node, std::string_view reason, std::size_t& hint) {
-  // Bodies list series in the same order every time: try where the previous one was found.
-  if (hint < series_.size() && series_[hint].node == node && series_[hint].reason == reason) return &series_[hint++];
-  for (std::size_t i = 0; i < series_.size(); ++i) {
-    if (series_[i].node == node && series_[i].reason == reason) {
-      hint = i + 1;
-      return &series_[i];
-    }
-  }
-  return nullptr;
-}
-
-void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::int64_t mono_us, std::string& out) {
-  const CounterWindow::Start start = had_success_ ? CounterWindow::Start::appeared : CounterWindow::Start::baseline;
-  for (Series& s : series_) s.seen = false;
-  std::size_t hint = 0;
+void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::int64_t mono_us, std::string& out,
+                           std::optional<std::int64_t> end_mono_us) {
+  if (!first_mono_) first_mono_ = mono_us;
+  store_.begin(tick, mono_us, end_mono_us.value_or(mono_us));
   // Built in a member that keeps its capacity: a tick allocates nothing in steady state.
   std::string& label = label_scratch_;
   label.clear();
@@ -74,45 +54,44 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
     const NodeMetrics& node = scrape.nodes[n];
     if (!label.empty()) label += " ";  // a comma would become '_' in Netdata's labels
     label += node.node;
+    if (node.has_wallclock) store_.wallclock(node.node, node.wallclock_ms);
     for (std::size_t r = 0; r < node.n_reasons; ++r) {
       const ReasonCount& rc = node.puback_sent_v5[r];
-      Series* s = find_series(node.node, rc.reason, hint);
-      if (s == nullptr) {
-        const std::size_t dim = dimension_for(rc.reason);
-        if (dim == reasons_.size()) continue;
-        series_.push_back(Series{node.node, rc.reason, dim, CounterWindow(slots_, start), false});
-        s = &series_.back();
-        hint = series_.size();
-      }
-      s->window.observe(tick, rc.value);
-      s->seen = true;
+      store_.sample(node.node, kFamReasonV5, rc.reason, rc.value);
     }
+    if (node.has_sent_total) store_.sample(node.node, kFamSentTotal, {}, node.puback_sent_total);
+    if (node.has_received_total) store_.sample(node.node, kFamReceivedTotal, {}, node.puback_received_total);
   }
-  for (Series& s : series_) {
-    if (!s.seen) s.window.absent(tick);
+  // New reason series get their dimension (tags are dimension + 1; 0 = not yet assigned).
+  for (SeriesStore::Series& s : store_.series()) {
+    if (s.family == kFamReasonV5 && s.tag == 0) s.tag = static_cast<std::uint32_t>(dimension_for(s.labels)) + 1;
   }
+  store_.commit();
   had_success_ = true;
+  last_success_mono_ = mono_us;
   if (label != node_label_) {
     node_label_.swap(label);  // the old label's storage is reused next tick
-    defined_ = false;         // labels are sent with the chart definition
+    defined_ = false;         // labels are sent with the chart definitions
+    status_defined_ = false;
   }
-  render(tick, mono_us, &scrape, out);
+  render(tick, mono_us, true, out);
 }
 
-void JobCharts::on_failure(std::int64_t /*tick*/, std::int64_t mono_us, std::string& out) {
-  if (!had_success_) return;
-  render(std::nullopt, mono_us, nullptr, out);
-}
-
-void JobCharts::sum_by_reason(std::int64_t tick, std::vector<std::uint64_t>& sums) const {
-  sums.assign(reasons_.size(), 0);  // no allocation once sized
-  for (const Series& s : series_) sums[s.dim] = saturating_add(sums[s.dim], s.window.sum(tick));
+void JobCharts::on_failure(std::int64_t tick, std::int64_t mono_us, std::string& out) {
+  if (!first_mono_) first_mono_ = mono_us;
+  store_.discard();
+  render(tick, mono_us, false, out);
 }
 
 std::vector<std::uint64_t> JobCharts::per_minute(std::int64_t tick) const {
-  std::vector<std::uint64_t> sums;
-  sum_by_reason(tick, sums);
-  return sums;
+  std::vector<Share> shares(reasons_.size());
+  const auto& series = store_.series();
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    if (series[i].family == kFamReasonV5 && series[i].tag > 0) store_.count(i, tick, shares[series[i].tag - 1]);
+  }
+  std::vector<std::uint64_t> v;
+  for (const Share& s : shares) v.push_back(static_cast<std::uint64_t>(s.rounded()));
+  return v;
 }
 
 std::vector<std::string> JobCharts::take_messages() {
@@ -121,63 +100,86 @@ std::vector<std::string> JobCharts::take_messages() {
   return m;
 }
 
-void JobCharts::define(std::string& out) const {
+std::optional<std::int64_t> JobCharts::rate_of(int family, std::int64_t tick) const {
+  // The sum over nodes; unknown when any node's series has no rate at this tick (absent, a
+  // baseline, or the scrape failed), because a partial sum would be a false dip.
+  double sum = 0;
+  bool any = false;
+  const auto& series = store_.series();
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    if (series[i].family != family) continue;
+    const std::optional<double> r = store_.rate(i, tick);
+    if (!r) return std::nullopt;
+    sum += *r;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  const double scaled = std::floor(sum * kRateScale + 0.5);
+  return scaled >= 9.2e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(scaled);
+}
+
+void JobCharts::define(std::string& out, bool status, bool vernemq) const {
   ProtocolWriter w(out);
   const auto chart_line = [&](const ChartDef& d) {
     return ChartLine{type_, d.id, d.title, d.units, d.family, d.context, d.chart_type, d.priority, update_every_};
   };
   const auto labels = [&] {
-    w.clabel(kLabelNode, node_label_);
+    if (!node_label_.empty()) w.clabel(kLabelNode, node_label_);
     w.clabel(kLabelCollectJob, job_);
     w.clabel_commit();
   };
+  if (status) {
+    w.chart(chart_line(kScrapeStatusChart));
+    w.dimension(DimensionLine{kDimUp, "absolute", 1, 1});
+    labels();
+    w.chart(chart_line(kScrapeAgeChart));
+    w.dimension(DimensionLine{kDimLastSuccess, "absolute", 1, 1});
+    labels();
+  }
+  if (!vernemq) return;
   w.chart(chart_line(kReasonChart));
   for (const std::string& r : reasons_) w.dimension(DimensionLine{r, "absolute", 1, 1});
   labels();
   w.chart(chart_line(kPubackChart));
-  w.dimension(DimensionLine{kDimReceived, "incremental", 1, 1});
-  w.dimension(DimensionLine{kDimSent, "incremental", -1, 1});
+  w.dimension(DimensionLine{kDimReceived, "absolute", 1, kRateScale});
+  w.dimension(DimensionLine{kDimSent, "absolute", -1, kRateScale});
   labels();
 }
 
-void JobCharts::render(std::optional<std::int64_t> tick, std::int64_t mono_us, const VerneMQScrape* scrape,
-                       std::string& out) {
-  if (!defined_) {
-    define(out);
-    defined_ = true;
-  }
+void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, std::string& out) {
+  // The scrape charts exist from the first tick; the VerneMQ charts from the first good body.
+  const bool vernemq = had_success_ && !defined_;
+  if (!status_defined_ || vernemq) define(out, !status_defined_, vernemq);
+  status_defined_ = true;
+  defined_ = defined_ || vernemq;
   std::optional<std::uint64_t> usec;
   if (last_begin_us_ && mono_us > *last_begin_us_) usec = static_cast<std::uint64_t>(mono_us - *last_begin_us_);
   last_begin_us_ = mono_us;
 
   ProtocolWriter w(out);
-  w.begin(type_, kReasonChart.id, usec);
-  if (tick) sum_by_reason(*tick, sums_);
-  for (std::size_t i = 0; i < reasons_.size(); ++i) {
-    w.set(reasons_[i], tick ? std::optional<std::int64_t>(clamp_to_int64(sums_[i])) : std::nullopt);
+  w.begin(type_, kScrapeStatusChart.id, usec);
+  w.set(kDimUp, success ? 1 : 0);
+  w.end();
+  // Before any success: the time since the job's first tick.
+  const std::int64_t since = mono_us - last_success_mono_.value_or(*first_mono_);
+  w.begin(type_, kScrapeAgeChart.id, usec);
+  w.set(kDimLastSuccess, (std::max<std::int64_t>(since, 0) + 500'000) / 1'000'000);
+  w.end();
+  if (!had_success_) return;
+
+  // Counts always have a value: through a gap, the events already known to lie in the window.
+  shares_.assign(reasons_.size(), Share{});  // no allocation once sized
+  const auto& series = store_.series();
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    if (series[i].family == kFamReasonV5 && series[i].tag > 0) store_.count(i, tick, shares_[series[i].tag - 1]);
   }
+  w.begin(type_, kReasonChart.id, usec);
+  for (std::size_t i = 0; i < reasons_.size(); ++i) w.set(reasons_[i], shares_[i].rounded());
   w.end();
 
-  std::optional<std::int64_t> received;
-  std::optional<std::int64_t> sent;
-  if (scrape != nullptr) {
-    std::uint64_t rx = 0;
-    std::uint64_t tx = 0;
-    bool has_rx = false;
-    bool has_tx = false;
-    for (std::size_t n = 0; n < scrape->n_nodes; ++n) {
-      const NodeMetrics& node = scrape->nodes[n];
-      rx = saturating_add(rx, node.puback_received_total);
-      tx = saturating_add(tx, node.puback_sent_total);
-      has_rx = has_rx || node.has_received_total;
-      has_tx = has_tx || node.has_sent_total;
-    }
-    if (has_rx) received = clamp_to_int64(rx);
-    if (has_tx) sent = clamp_to_int64(tx);
-  }
   w.begin(type_, kPubackChart.id, usec);
-  w.set(kDimReceived, received);
-  w.set(kDimSent, sent);
+  w.set(kDimReceived, success ? rate_of(kFamReceivedTotal, tick) : std::nullopt);
+  w.set(kDimSent, success ? rate_of(kFamSentTotal, tick) : std::nullopt);
   w.end();
 }
 

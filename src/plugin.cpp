@@ -72,13 +72,6 @@ struct Job final : BodyConsumer {
   void body_data(std::string_view data) override { stream.feed(data); }
 };
 
-bool has_mqtt5_reasons(const VerneMQScrape& scrape) {
-  for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
-    if (scrape.nodes[n].n_reasons > 0) return true;
-  }
-  return false;
-}
-
 // True when every node holds all nine MQTT 5 reasons VerneMQ always exports.
 bool has_all_known_reasons(const VerneMQScrape& scrape) {
   if (scrape.n_nodes == 0) return false;
@@ -108,12 +101,7 @@ std::string scrape_error(const VerneMQScrape& scrape) {
            " (no final newline): it was cut short, so its counters cannot be trusted";
   }
   if (!scrape.rejected.empty()) return "unusable counter: " + scrape.rejected;
-  // Every VerneMQ version exports the nine MQTT 5 reasons (0 until used). Without any, the
-  // window would see every series vanish and later count their whole values as new.
-  if (!has_mqtt5_reasons(scrape)) {
-    return "VerneMQ metrics without any " + scrape.prefix + std::string(kPubackSent) +
-           "{mqtt_version=\"5\",reason_code=...} series: nothing to chart";
-  }
+  // A body without some family is still good: its charts carry what is known (decision 1).
   return {};
 }
 
@@ -155,7 +143,7 @@ void handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::
                                    " problem(s) in the scraped body were skipped (logged at most once a minute); "
                                    "first: " + (job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front()));
   }
-  job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out);
+  job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out, now_mono);
   for (const std::string& m : job.charts.take_messages()) log::info(job.cfg.name, m);
 }
 
@@ -249,7 +237,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
           // Cannot happen with the timeout cut below the interval, unless the host stalled.
           log::debug(j->cfg.name, "previous scrape still running at the next tick; tick skipped");
         } else {
-          j->pending_tick = j->schedule.tick_number(now_mono);
+          j->pending_tick = j->schedule.fired_tick(now_wall, now_mono);
           j->pending_mono = now_mono;
           http.start(j->http, j->timeout_ms());
         }

@@ -34,13 +34,18 @@ bool TickSchedule::due(std::int64_t wall_us) {
   }
   if (wall_us < next_) return false;
   // Due. Schedule the next aligned tick after now: a forward jump costs one tick, not a burst.
+  served_ = next_;
   next_ = next_aligned(wall_us, step_);
   return true;
 }
 
-std::int64_t TickSchedule::tick_number(std::int64_t mono_us) {
-  if (first_mono_ < 0) first_mono_ = mono_us;
-  std::int64_t t = (mono_us - first_mono_ + step_ / 2) / step_;
+std::int64_t TickSchedule::fired_tick(std::int64_t wall_us, std::int64_t mono_us) {
+  // When the tick was due, on the monotonic clock. Lateness of a step or more is a wall-clock
+  // step or a long stall: then the tick is placed where it really ran.
+  const std::int64_t late = wall_us - served_;
+  const std::int64_t due_mono = late >= 0 && late < step_ ? mono_us - late : mono_us;
+  if (first_due_mono_ < 0) first_due_mono_ = due_mono;
+  std::int64_t t = (due_mono - first_due_mono_ + step_ / 2) / step_;
   if (t <= last_tick_) t = last_tick_ + 1;  // two ticks never share a number
   last_tick_ = t;
   return t;

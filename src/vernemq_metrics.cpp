@@ -66,21 +66,32 @@ class VerneMQSink final : public prom::SampleSink {
         return false;
       }
     }
-    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived);
+    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived) || is_prefixed(name, kSystemWallclock);
   }
 
-  // Which lines the parser must read (prom::SampleSink::line_filter). Every charted line holds
-  // PREFIX + "mqtt_puback_", so once the prefix is known every other line is only counted, and
-  // every line that holds it (any charted sample, well-formed or not, and the few others that
-  // contain it) is parsed and checked in full. Before that, every line is read until a few
-  // names are noted for the "not VerneMQ" message, then only lines holding "mqtt_pub", which
-  // every name that identifies VerneMQ contains.
+  // Which lines the parser must read (prom::SampleSink::line_filter). Once the prefix is known,
+  // every wanted line holds it, so lines without it are only counted; with no prefix (1.x names)
+  // every line is read. Before that, every line is read until a few names are noted for the
+  // "not VerneMQ" message, then only lines holding "mqtt_pub", which every name that
+  // identifies VerneMQ contains.
   std::string_view line_filter() override {
     if (out_.is_vernemq) return std::string_view(filter_.data(), filter_size_);
     return found_count_ < kFoundNamesKept ? std::string_view() : std::string_view("mqtt_pub");
   }
 
   void on_sample(const prom::Sample& s) override {
+    if (is_prefixed(s.name, kSystemWallclock)) {
+      // Only a hint for restart detection: a bad value is reported and ignored, not fatal.
+      if (!s.value.is_u64) {
+        problem(s, "has a value that is not a whole number of milliseconds; ignored");
+        return;
+      }
+      if (NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s)) {
+        node->wallclock_ms = s.value.as_u64;
+        node->has_wallclock = true;
+      }
+      return;
+    }
     const bool sent = is_prefixed(s.name, kPubackSent);
     if (!s.value.is_u64) {
       // A counter that is negative, fractional, NaN or beyond 64 bits cannot be turned into a
@@ -108,7 +119,7 @@ class VerneMQSink final : public prom::SampleSink {
         }
       }
       if (node->n_reasons == kMaxReasonsPerNode) {
-        problem(s, "brings more than 32 reason codes for one node; the extra reason is dropped");
+        problem(s, "brings more than 128 reason codes for one node; the extra reason is dropped");
         return;
       }
       if (node->n_reasons == node->puback_sent_v5.size()) node->puback_sent_v5.emplace_back();
@@ -126,7 +137,6 @@ class VerneMQSink final : public prom::SampleSink {
 
  private:
   static constexpr std::size_t kFoundNamesKept = 5;
-  static constexpr std::string_view kPubackFamilies = "mqtt_puback_";  // common to both charted names
   // The filter holds at most this much of the prefix (its end): a substring of every charted
   // name whatever the prefix's length, kept in a fixed buffer so extraction never allocates.
   static constexpr std::size_t kFilterPrefixMax = 48;
@@ -148,8 +158,7 @@ class VerneMQSink final : public prom::SampleSink {
     const std::string_view prefix = out_.prefix;
     const std::string_view tail = prefix.substr(prefix.size() - std::min(prefix.size(), kFilterPrefixMax));
     std::memcpy(filter_.data(), tail.data(), tail.size());
-    std::memcpy(filter_.data() + tail.size(), kPubackFamilies.data(), kPubackFamilies.size());
-    filter_size_ = tail.size() + kPubackFamilies.size();
+    filter_size_ = tail.size();
   }
 
   void note_found(std::string_view name) {
@@ -182,6 +191,7 @@ class VerneMQSink final : public prom::SampleSink {
     n.puback_received_total = 0;
     n.has_sent_total = false;
     n.has_received_total = false;
+    n.has_wallclock = false;
     return &n;
   }
 
@@ -193,7 +203,7 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
   VerneMQScrape& out_;
-  std::array<char, kFilterPrefixMax + kPubackFamilies.size()> filter_{};
+  std::array<char, kFilterPrefixMax> filter_{};
   std::size_t filter_size_ = 0;
   std::string node_scratch_;
   std::string version_scratch_;

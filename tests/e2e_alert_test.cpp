@@ -37,6 +37,16 @@ std::vector<SimStep> bad_then_good() {
   return {testing::rate_at(0, {{"success", 10}, {"not_authorized", 1}}), testing::rate_at(kBadUntil, {{"success", 10}})};
 }
 
+// The same, with the broker restarting while its refusals are still in the minute, unreachable
+// for 20 s: the alert must stay WARNING throughout (a failed scrape never clears it).
+constexpr int kRestartAt = 16;
+constexpr int kOutage = 20;
+std::vector<SimStep> bad_then_restart() {
+  auto steps = bad_then_good();
+  steps.push_back(testing::restart_with_outage_at(kRestartAt, kOutage));
+  return steps;
+}
+
 NetdataOptions options_for(const VernemqSim& sim, int update_every) {
   NetdataOptions o;
   o.build_dir = testing::build_dir_of(VMQ_PLUGIN_PATH);
@@ -171,9 +181,9 @@ void add_god_probe(const testing::InstallLayout& l) {
   ASSERT_EQ(chmod(path.c_str(), 0755), 0);
 }
 
-TEST(E2eAlert, ShippedHealthFileWarnsAndClearsAndIsTheOneLoaded) {
+TEST(E2eAlert, ShippedHealthFileWarnsStaysWarningThroughARestartClearsAndIsTheOneLoaded) {
   testing::TempDir dir;
-  const auto steps = bad_then_good();
+  const auto steps = bad_then_restart();
   VernemqSim sim(VMQ_SIM_PATH, dir.path(), steps);
   ASSERT_TRUE(sim.ok()) << sim.log();
   auto opts = options_for(sim, 1);
@@ -204,6 +214,26 @@ TEST(E2eAlert, ShippedHealthFileWarnsAndClearsAndIsTheOneLoaded) {
   EXPECT_EQ(w.last["update_every"], 10);
   expect_reaction_follows_the_chart(w, 10);
   expect_value_is_the_charts(w, 1);
+  // From the first WARNING to the CLEAR, every evaluation — those during the restart's 20 s
+  // outage included — is WARNING with a value: the restart never flaps the alert.
+  bool warned = false;
+  int during_outage = 0;
+  for (const auto& e : w.evals) {
+    if (e.status == "WARNING") warned = true;
+    if (!warned || e.status == "CLEAR") continue;
+    EXPECT_EQ(e.status, "WARNING") << "evaluation at " << e.when;
+    EXPECT_TRUE(e.value.has_value()) << "evaluation at " << e.when;
+    const double rel = static_cast<double>(e.when) - w.start;
+    if (rel > kRestartAt + 1 && rel < kRestartAt + kOutage) ++during_outage;
+  }
+  EXPECT_GE(during_outage, 1) << "no evaluation fell inside the outage";
+  // The plugin saw the outage: its scrape-status chart says so.
+  const auto up = testing::chart_data(nd, "vernemq_e2e.scrape_status");
+  ASSERT_TRUE(up.has_value());
+  int down_points = 0;
+  for (long long t : up->times) down_points += up->value(t, "up") == 0.0 ? 1 : 0;
+  EXPECT_GE(down_points, kOutage - 2);
+  EXPECT_LE(down_points, kOutage + 1);
 
   // Ours is the template that was loaded: its source is the installed file; its text is ours,
   // with the node label filled in; the stock one of the same name was turned away.

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "netdata_validator.h"
@@ -62,6 +63,14 @@ TEST(JobCharts, FirstTickGolden) {
       "CLABEL _collect_job 'local' 1\n"
       "CLABEL_COMMIT\n";
   std::string expected =
+      "CHART vernemq_local.scrape_status '' 'Scrape of the VerneMQ Node' 'status' 'scrape' 'vernemq.scrape_status' "
+      "'line' 70000 1 '' 'vernemq.plugin' 'vernemq'\n"
+      "DIMENSION up up absolute 1 1 ''\n" +
+      labels +
+      "CHART vernemq_local.scrape_age '' 'Time Since the Last Successful Scrape' 'seconds' 'scrape' "
+      "'vernemq.scrape_age' 'line' 70001 1 '' 'vernemq.plugin' 'vernemq'\n"
+      "DIMENSION last_success last_success absolute 1 1 ''\n" +
+      labels +
       "CHART vernemq_local.mqtt_puback_sent_reason '' 'MQTT 5 PUBACK QoS 1 Sent by Reason in the Last Minute' "
       "'packets' 'mqtt publish' 'vernemq.mqtt_puback_sent_reason' 'stacked' 70100 1 '' 'vernemq.plugin' "
       "'vernemq'\n";
@@ -74,10 +83,17 @@ TEST(JobCharts, FirstTickGolden) {
   expected +=
       "CHART vernemq_local.mqtt_puback '' 'MQTT 3.1.1 and 5 QoS 1 PUBACK' 'packets/s' 'mqtt publish' "
       "'vernemq.mqtt_puback' 'line' 70101 1 '' 'vernemq.plugin' 'vernemq'\n"
-      "DIMENSION received received incremental 1 1 ''\n"
-      "DIMENSION sent sent incremental -1 1 ''\n";
+      "DIMENSION received received absolute 1 1000 ''\n"
+      "DIMENSION sent sent absolute -1 1000 ''\n";
   expected += labels;
-  expected += "BEGIN vernemq_local.mqtt_puback_sent_reason\n";
+  expected +=
+      "BEGIN vernemq_local.scrape_status\n"
+      "SET up = 1\n"
+      "END\n"
+      "BEGIN vernemq_local.scrape_age\n"
+      "SET last_success = 0\n"
+      "END\n"
+      "BEGIN vernemq_local.mqtt_puback_sent_reason\n";
   for (const char* r : {"success", "no_matching_subscribers", "unspecified_error", "impl_specific_error",
                         "not_authorized", "topic_name_invalid", "packet_id_in_use", "quota_exceeded",
                         "payload_format_invalid"}) {
@@ -86,8 +102,8 @@ TEST(JobCharts, FirstTickGolden) {
   expected +=
       "END\n"
       "BEGIN vernemq_local.mqtt_puback\n"
-      "SET received = 20\n"
-      "SET sent = 117\n"
+      "SET received = \n"  // a rate needs two scrapes
+      "SET sent = \n"
       "END\n";
   EXPECT_EQ(out, expected);
 }
@@ -100,7 +116,8 @@ TEST(JobCharts, LaterTicksSendOnlyDataWithMicroseconds) {
   EXPECT_NE(out.find("BEGIN vernemq_local.mqtt_puback_sent_reason 1000000\n"), std::string::npos);
   EXPECT_NE(out.find("SET success = 10\n"), std::string::npos);
   EXPECT_NE(out.find("SET not_authorized = 2\n"), std::string::npos);
-  EXPECT_NE(out.find("SET sent = 129\n"), std::string::npos);
+  EXPECT_NE(out.find("SET sent = 12000\n"), std::string::npos);     // (129 - 117) / 1 s, 3 decimals
+  EXPECT_NE(out.find("SET received = 0\n"), std::string::npos);
 }
 
 TEST(JobCharts, StreamPassesTheStrictValidatorWithEveryDimensionSet) {
@@ -118,10 +135,10 @@ TEST(JobCharts, StreamPassesTheStrictValidatorWithEveryDimensionSet) {
   const auto points = v.points_of("vernemq_local.mqtt_puback_sent_reason");
   ASSERT_EQ(points.size(), 5u);
   EXPECT_EQ(points[1].values.at("not_authorized"), 1);
-  EXPECT_FALSE(points[2].values.at("not_authorized").has_value());  // failed tick: empty
-  EXPECT_EQ(points[3].values.at("not_authorized"), 4);              // gap covered: 1 + 3
-  EXPECT_EQ(points[3].values.at("brand_new"), 3);                   // appeared after the first scrape
-  EXPECT_EQ(points[4].values.at("success"), 10);                    // 5 + 4 + 1 after the restart
+  EXPECT_EQ(points[2].values.at("not_authorized"), 1);  // failed tick: what is known, never empty
+  EXPECT_EQ(points[3].values.at("not_authorized"), 4);  // gap covered: 1 + 3
+  EXPECT_EQ(points[3].values.at("brand_new"), 0);       // first seen on a known node: a baseline
+  EXPECT_EQ(points[4].values.at("success"), 10);        // 5 + 4 + 1 after the restart
   EXPECT_EQ(v.charts().at("vernemq_local.mqtt_puback_sent_reason").dims.size(), 10u);
   EXPECT_EQ(v.charts().at("vernemq_local.mqtt_puback_sent_reason").labels.at("node"), "VerneMQ@127.0.0.1");
   EXPECT_EQ(v.charts().at("vernemq_local.mqtt_puback_sent_reason").labels.at("_collect_job"), "local");
@@ -135,25 +152,42 @@ TEST(JobCharts, NewReasonResendsChartAndEveryDimension) {
   EXPECT_NE(out.find("CHART vernemq_local.mqtt_puback_sent_reason "), std::string::npos);
   EXPECT_NE(out.find("DIMENSION success success"), std::string::npos);
   EXPECT_NE(out.find("DIMENSION x_y x_y absolute"), std::string::npos);
-  EXPECT_NE(out.find("SET x_y = 2\n"), std::string::npos);
+  EXPECT_NE(out.find("SET x_y = 0\n"), std::string::npos);  // a baseline, not its lifetime 2
   ASSERT_EQ(h.charts.reasons().size(), 10u);
   const auto msgs = h.charts.take_messages();
   ASSERT_EQ(msgs.size(), 1u);
   EXPECT_NE(msgs[0].find("x_y"), std::string::npos);
 }
 
-TEST(JobCharts, FailureBeforeAnySuccessRendersNothing) {
+TEST(JobCharts, BeforeAnySuccessOnlyTheScrapeChartsExistAndSayDown) {
   Harness h;
-  EXPECT_EQ(h.fail(), "");
-  EXPECT_NE(h.ok(body(0, 0)).find("CHART"), std::string::npos);
+  const std::string first = h.fail();
+  EXPECT_NE(first.find("CHART vernemq_local.scrape_status "), std::string::npos);
+  EXPECT_NE(first.find("SET up = 0\n"), std::string::npos);
+  EXPECT_NE(first.find("SET last_success = 0\n"), std::string::npos);
+  EXPECT_EQ(first.find("mqtt_puback"), std::string::npos);
+  h.fail();
+  h.fail();
+  const std::string fourth = h.fail();
+  EXPECT_EQ(fourth.find("CHART"), std::string::npos);  // defined once
+  EXPECT_NE(fourth.find("SET last_success = 3\n"), std::string::npos);  // 3 s since the first tick
+  const std::string ok = h.ok(body(0, 0));
+  EXPECT_NE(ok.find("CHART vernemq_local.mqtt_puback_sent_reason "), std::string::npos);
+  EXPECT_NE(ok.find("SET up = 1\n"), std::string::npos);
+  EXPECT_NE(ok.find("SET last_success = 0\n"), std::string::npos);
+  const std::string later = h.fail();
+  EXPECT_NE(later.find("SET last_success = 1\n"), std::string::npos);
 }
 
-TEST(JobCharts, FailedTickSendsEmptyValuesForEveryDimension) {
+TEST(JobCharts, FailedTickCarriesCountsAndEmptiesRates) {
   Harness h;
   h.ok(body(0, 0));
+  h.ok(body(4, 2));
   const std::string out = h.fail();
-  EXPECT_NE(out.find("SET success = \n"), std::string::npos);
-  EXPECT_NE(out.find("SET payload_format_invalid = \n"), std::string::npos);
+  EXPECT_NE(out.find("SET success = 4\n"), std::string::npos);  // a failed scrape never clears an alert
+  EXPECT_NE(out.find("SET not_authorized = 2\n"), std::string::npos);
+  EXPECT_NE(out.find("SET payload_format_invalid = 0\n"), std::string::npos);
+  EXPECT_NE(out.find("SET up = 0\n"), std::string::npos);
   EXPECT_NE(out.find("SET received = \n"), std::string::npos);
   EXPECT_NE(out.find("SET sent = \n"), std::string::npos);
 }
@@ -200,6 +234,46 @@ TEST(JobCharts, UpdateEveryIsTheJobsAndWindowFollowsIt) {
   }
   charts.on_success(s, 7, 70000000, out);
   EXPECT_EQ(charts.per_minute(7)[4], 0u);
+}
+
+}  // namespace
+}  // namespace vmq
+
+namespace vmq {
+namespace {
+
+TEST(JobCharts, ReasonsBeyondTheCapAreCountedInOtherNeverDropped) {
+  Harness h;
+  // 70 reasons: 9 known + 61 new; the chart keeps 63 named ones and `other`.
+  auto with_extra = [](std::uint64_t v) {
+    std::string extra;
+    for (int i = 0; i < 61; ++i) {
+      extra += "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"r" +
+               std::to_string(i) + "\"} " + std::to_string(v) + "\n";
+    }
+    return body(0, 0, extra);
+  };
+  h.ok(with_extra(10));
+  const std::string out = h.ok(with_extra(12));  // +2 on each of the 61
+  ASSERT_EQ(h.charts.reasons().size(), kMaxReasonDimensions);
+  EXPECT_EQ(h.charts.reasons().back(), "other");
+  // r0..r53 have their own dimension (9 + 54 = 63); r54..r60 (7 reasons) go to other: 7 * 2.
+  EXPECT_NE(out.find("SET r53 = 2\n"), std::string::npos);
+  EXPECT_EQ(out.find("r54"), std::string::npos);
+  EXPECT_NE(out.find("SET other = 14\n"), std::string::npos);
+  const auto msgs = h.charts.take_messages();
+  EXPECT_EQ(std::count_if(msgs.begin(), msgs.end(), [](const std::string& m) { return m.find("other") != std::string::npos; }), 1);
+}
+
+TEST(JobCharts, WallclockFromTheBodyTellsARestartWhoseCounterClimbed) {
+  Harness h;
+  const auto with_clock = [](std::uint64_t not_authorized, std::uint64_t wallclock_ms) {
+    return body(0, not_authorized, "vernemq_system_wallclock{node=\"VerneMQ@127.0.0.1\"} " + std::to_string(wallclock_ms) + "\n");
+  };
+  h.ok(with_clock(0, 3'600'000));
+  h.ok(with_clock(5, 3'601'000));
+  h.ok(with_clock(12, 600));  // restarted 0.6 s ago, and 12 refusals since
+  EXPECT_EQ(h.value("not_authorized"), 17u);
 }
 
 }  // namespace

@@ -46,13 +46,43 @@ TEST(Scheduler, BackwardClockJumpDoesNotStall) {
   EXPECT_TRUE(s.due(6402 * kSec));
 }
 
+// Fires the schedule at wall time `wall` (monotonic = wall - offset) and returns the tick number.
+std::int64_t fire(TickSchedule& s, std::int64_t wall, std::int64_t offset = 7 * kSec) {
+  EXPECT_TRUE(s.due(wall)) << wall;
+  return s.fired_tick(wall, wall - offset);
+}
+
 TEST(Scheduler, TickNumbersFollowMonotonicTimeAndNeverRepeat) {
   TickSchedule s(2);
-  EXPECT_EQ(s.tick_number(50 * kSec), 0);
-  EXPECT_EQ(s.tick_number(52 * kSec + 3000), 1);
-  EXPECT_EQ(s.tick_number(53 * kSec + 900000), 2);  // a bit early: rounds to 2
-  EXPECT_EQ(s.tick_number(60 * kSec), 5);          // ticks 3 and 4 were missed
-  EXPECT_EQ(s.tick_number(60 * kSec + 10), 6);     // never the same number twice
+  s.due(49 * kSec);
+  EXPECT_EQ(fire(s, 50 * kSec + 1000), 0);
+  EXPECT_EQ(fire(s, 52 * kSec + 3000), 1);
+  EXPECT_EQ(fire(s, 60 * kSec + 10), 5);  // the host stalled: ticks 2 to 4 never ran
+  EXPECT_EQ(fire(s, 62 * kSec + 10), 6);
+}
+
+TEST(Scheduler, ALateTickKeepsItsOwnNumberAndSkipsNone) {
+  // Today's bug: a tick 0.6 s late rounded to the next number, and the next tick then had to
+  // take the one after it, skipping one for good.
+  TickSchedule s(1);
+  s.due(99 * kSec + 500);
+  EXPECT_EQ(fire(s, 100 * kSec + 2000), 0);
+  EXPECT_EQ(fire(s, 101 * kSec + 600000), 1);  // 0.6 s late
+  EXPECT_EQ(fire(s, 102 * kSec + 1000), 2);
+  EXPECT_EQ(fire(s, 103 * kSec + 990000), 3);  // 0.99 s late
+  EXPECT_EQ(fire(s, 104 * kSec), 4);
+  for (std::int64_t k = 5; k < 200; ++k) EXPECT_EQ(fire(s, (100 + k) * kSec + (k * 7919) % 900000), k) << k;
+}
+
+TEST(Scheduler, WallClockStepDoesNotShiftTickNumbers) {
+  TickSchedule s(1);
+  s.due(1000 * kSec);
+  const std::int64_t mono0 = 5 * kSec;
+  EXPECT_TRUE(s.due(1001 * kSec + 100));
+  EXPECT_EQ(s.fired_tick(1001 * kSec + 100, mono0 + 100), 0);
+  // NTP steps the wall clock an hour forward between two ticks; one real second passed.
+  EXPECT_TRUE(s.due(4602 * kSec + 200));
+  EXPECT_EQ(s.fired_tick(4602 * kSec + 200, mono0 + kSec + 200), 1);
 }
 
 }  // namespace

@@ -35,16 +35,19 @@ class TickSchedule {
   bool due(std::int64_t wall_us);
   [[nodiscard]] std::int64_t next_wall_us() const { return next_; }
 
-  // The tick number for a tick fired at monotonic time `mono_us`: whole steps since the first
-  // tick, rounded, so it only ever grows with real elapsed time.
-  std::int64_t tick_number(std::int64_t mono_us);
+  // The number of the tick that due() just fired, read at wall time `wall_us` and monotonic
+  // time `mono_us`: whole steps, on the monotonic clock, between the first tick's due time and
+  // this one's. A tick that runs late (a stalled host, a slow loop) keeps its own number, so no
+  // number is skipped; numbers only grow, with real elapsed time.
+  std::int64_t fired_tick(std::int64_t wall_us, std::int64_t mono_us);
 
   [[nodiscard]] std::int64_t step_us() const { return step_; }
 
  private:
   std::int64_t step_;
-  std::int64_t next_ = 0;  // 0: not yet initialised
-  std::int64_t first_mono_ = -1;
+  std::int64_t next_ = 0;    // 0: not yet initialised
+  std::int64_t served_ = 0;  // the wall time the last fired tick was due at
+  std::int64_t first_due_mono_ = -1;
   std::int64_t last_tick_ = -1;
 };
 

@@ -19,6 +19,8 @@ inline constexpr std::string_view kPubackSent = "mqtt_puback_sent";
 inline constexpr std::string_view kPubackReceived = "mqtt_puback_received";
 // Present in every VerneMQ version; lets a body without PUBACK families still be recognised.
 inline constexpr std::string_view kPublishError = "mqtt_publish_error";
+// Milliseconds since the node started (1.x and 2.x): how a restart is told from a gap.
+inline constexpr std::string_view kSystemWallclock = "system_wallclock";
 
 inline constexpr std::string_view kLabelNode = "node";
 inline constexpr std::string_view kLabelMqttVersion = "mqtt_version";
@@ -33,7 +35,7 @@ inline constexpr std::array<std::string_view, 9> kKnownReasons = {
 
 // Bounds on what one body may make the plugin track; extras are dropped with a message.
 inline constexpr std::size_t kMaxNodesPerJob = 16;
-inline constexpr std::size_t kMaxReasonsPerNode = 32;
+inline constexpr std::size_t kMaxReasonsPerNode = 128;
 // At most this many problems are kept per scrape (the count is always exact).
 inline constexpr std::size_t kMaxProblemsKept = 5;
 
@@ -50,6 +52,8 @@ struct NodeMetrics {
   std::uint64_t puback_received_total = 0;  // every mqtt_puback_received series
   bool has_sent_total = false;
   bool has_received_total = false;
+  std::uint64_t wallclock_ms = 0;  // system_wallclock
+  bool has_wallclock = false;
 
   void sent_total_add(std::uint64_t v);      // saturating
   void received_total_add(std::uint64_t v);  // saturating

@@ -737,6 +737,7 @@ std::string scenario_yaml(const std::vector<SimStep>& steps) {
     if (s.restart) y += ", restart: true";
     if (!s.add.empty()) y += ", add: " + counters(s.add);
     if (s.rate) y += ", rate: " + counters(*s.rate);
+    if (s.unreachable_for > 0) y += ", fault: close, for: " + std::to_string(s.unreachable_for);
     y += "}\n";
   }
   return y;

@@ -150,6 +150,7 @@ struct SimStep {
   std::map<std::string, long long> add;
   std::optional<std::map<std::string, long long>> rate;
   bool restart = false;
+  int unreachable_for = 0;  // > 0: the endpoint refuses connections for that many seconds
 };
 
 using Counters = std::map<std::string, long long>;
@@ -169,6 +170,13 @@ inline SimStep restart_at(int at) {
   SimStep s;
   s.at = at;
   s.restart = true;
+  return s;
+}
+// The broker restarts at `at` and its endpoint is unreachable for `seconds` (the counters keep
+// following the scenario meanwhile, as a real broker's do once it is back).
+inline SimStep restart_with_outage_at(int at, int seconds) {
+  SimStep s = restart_at(at);
+  s.unreachable_for = seconds;
   return s;
 }
 

@@ -172,6 +172,16 @@ bool Subprocess::wait_for_stdout(const std::string& needle, std::chrono::millise
   return true;
 }
 
+bool Subprocess::wait_for_stderr(const std::string& needle, std::chrono::milliseconds d) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (err_.find(needle) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    pump(std::chrono::milliseconds(50));
+    if (err_fd_ < 0 && err_.find(needle) == std::string::npos) return false;
+  }
+  return true;
+}
+
 std::optional<int> Subprocess::wait_exit(std::chrono::milliseconds d) {
   const auto deadline = std::chrono::steady_clock::now() + d;
   while (!status_) {

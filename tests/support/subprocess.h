@@ -36,6 +36,9 @@ class Subprocess {
   void pump(std::chrono::milliseconds d);
   // Pumps until stdout holds `needle` or `d` passes; true when found.
   bool wait_for_stdout(const std::string& needle, std::chrono::milliseconds d);
+  // Pumps until stderr holds `needle` or `d` passes; true when found. A readiness sign (a log
+  // line) to wait for, instead of a fixed sleep that a slow start (valgrind) outlasts.
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds d);
   // Pumps until the process exits or `d` passes; the exit status when it exited.
   std::optional<int> wait_exit(std::chrono::milliseconds d);
   void signal(int sig);

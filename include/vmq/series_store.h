@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// One job's counter series and what each scrape adds to them (design.md, decision 1).
+//
+// A series is keyed by node, family and labels. A scrape is staged (begin, samples, then commit
+// when the body is usable, or discard), because a node's restart can only be judged once all
+// of its samples are in. At commit, per node:
+// - restart: `system_wallclock` (ms since the node started) says the node started after its
+//   previous scrape (its start estimate moved later than the previous one could have been), or
+//   went down; a node without it restarted when any of its counters went down. After a restart
+//   every series of the node counts its new value as events since the restart, spread from the
+//   later of its previous sample and the node's start;
+// - a node first seen after the job's first commit is a baseline (no events), and so is a series
+//   first seen on a known node, unless the node restarted at that commit;
+// - a series absent from a commit keeps its last value: nothing is recorded, and when it comes
+//   back its delta covers the whole gap (c_new - c_last, or c_new after a restart in between);
+// - a series that goes down on a node that did not restart is a reset of that series alone:
+//   c_new events since its previous sample (Prometheus' rule; real VerneMQ never does this).
+// A node or series absent from the commits of longer than a window is forgotten, so memory stays
+// bounded however labels churn; if it returns it is new again (a baseline).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "vmq/counting.h"
+
+namespace vmq {
+
+class SeriesStore {
+ public:
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+  struct Series {
+    std::size_t node = 0;  // index into nodes()
+    int family = 0;        // the caller's family number
+    std::string labels;    // the caller's canonical label text (without `node`)
+    std::uint32_t tag = 0; // free for the caller (e.g. its dimension index); kept across scrapes
+    std::uint64_t last = 0;
+    std::int64_t last_pos = kNever;  // position of the last committed sample
+    std::uint32_t epoch = 0;         // the node's restart count at that sample
+    // This scrape's sample, staged until commit.
+    std::uint64_t pending = 0;
+    bool has_pending = false;
+    // The latest commit's result for this series (valid when fresh_pos == that commit's pos).
+    std::int64_t fresh_pos = kNever;
+    std::optional<double> rate;  // events per second over the interval the delta covers
+    CountWindow window;
+  };
+
+  struct Node {
+    std::string name;
+    std::int64_t last_pos = kNever;  // position of the last commit the node was in
+    std::uint32_t epoch = 0;         // restarts seen
+    std::int64_t restart_pos = kNever;  // where the latest restart's events start (node start)
+    bool restarted_now = false;         // restarted at the latest commit
+    // system_wallclock at the last commit, and the monotonic times of that scrape.
+    std::optional<std::uint64_t> wallclock_ms;
+    std::int64_t scrape_start_us = 0;
+    std::int64_t scrape_end_us = 0;
+    // Staged for this scrape.
+    std::optional<std::uint64_t> pending_wallclock_ms;
+    bool seen_now = false;
+  };
+
+  explicit SeriesStore(int update_every_s);
+
+  // A scrape for `tick`, requested at `start_mono_us`, its body complete at `end_mono_us`.
+  void begin(std::int64_t tick, std::int64_t start_mono_us, std::int64_t end_mono_us);
+  // This scrape's system_wallclock of `node`.
+  void wallclock(std::string_view node, std::uint64_t ms);
+  // This scrape's value of a series; the series' index (valid until the next commit/discard).
+  std::size_t sample(std::string_view node, int family, std::string_view labels, std::uint64_t value);
+  // The body was usable: apply the staged samples at this scrape's tick.
+  void commit();
+  // The body was not usable (or the scrape failed): forget what was staged.
+  void discard();
+
+  // Events of series `i` in the window that ends at `tick`, added to `acc`.
+  void count(std::size_t i, std::int64_t tick, Share& acc) const;
+  // The rate of series `i` when it was sampled at `tick` with a delta; nullopt otherwise
+  // (absent, a baseline, or another tick).
+  [[nodiscard]] std::optional<double> rate(std::size_t i, std::int64_t tick) const;
+  // True when the latest commit was at `tick` and held series `i`.
+  [[nodiscard]] bool fresh(std::size_t i, std::int64_t tick) const;
+
+  [[nodiscard]] std::vector<Series>& series() { return series_; }
+  [[nodiscard]] const std::vector<Series>& series() const { return series_; }
+  [[nodiscard]] const std::vector<Node>& nodes() const { return nodes_; }
+  [[nodiscard]] std::int64_t pos(std::int64_t tick) const { return tick * step_us_; }
+  [[nodiscard]] std::int64_t step_us() const { return step_us_; }
+  [[nodiscard]] std::int64_t span_us() const { return span_us_; }
+  [[nodiscard]] bool committed_once() const { return committed_once_; }
+
+ private:
+  std::size_t node_index(std::string_view name);
+  void decide_restart(Node& node, std::size_t node_idx);
+  void apply(Series& s, const Node& node, bool node_is_new);
+  void prune();
+  void reindex();
+
+  std::int64_t step_us_;
+  std::int64_t span_us_;
+  std::vector<Node> nodes_;
+  std::vector<Series> series_;
+  std::unordered_map<std::string, std::size_t> index_;  // node \0 family \0 labels → series
+  std::string key_;                                     // scratch for index_ keys
+  std::size_t cursor_ = 0;       // bodies list series in the same order: where to look first
+  std::size_t node_cursor_ = 0;
+  std::int64_t tick_ = 0;
+  std::int64_t start_us_ = 0;
+  std::int64_t end_us_ = 0;
+  bool committed_once_ = false;
+  std::size_t nodes_before_ = 0;  // nodes that existed before this scrape
+};
+
+}  // namespace vmq

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "vmq/counting.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace vmq {
+
+std::size_t window_slots(int update_every_s) {
+  if (update_every_s <= 0) update_every_s = 1;
+  if (update_every_s >= 60) return 1;
+  return static_cast<std::size_t>((60 + update_every_s - 1) / update_every_s);
+}
+
+std::int64_t window_span_us(int update_every_s) {
+  if (update_every_s <= 0) update_every_s = 1;
+  return static_cast<std::int64_t>(window_slots(update_every_s)) * update_every_s * 1'000'000;
+}
+
+void Share::add(std::uint64_t events, std::int64_t part, std::int64_t whole) {
+  if (events == 0 || part <= 0 || whole <= 0) return;
+  if (part >= whole) {
+    whole_ += events;
+    return;
+  }
+  const Uint128 scaled = static_cast<Uint128>(events) * static_cast<std::uint64_t>(part);
+  const auto w = static_cast<std::uint64_t>(whole);
+  whole_ += scaled / w;
+  frac_ += static_cast<long double>(static_cast<std::uint64_t>(scaled % w)) / static_cast<long double>(w);
+}
+
+void Share::add(const Share& other) {
+  whole_ += other.whole_;
+  frac_ += other.frac_;
+}
+
+std::int64_t Share::rounded() const {
+  constexpr auto kMax = static_cast<Uint128>(std::numeric_limits<std::int64_t>::max());
+  // frac_ sums values in [0, 1): its floor moves into the whole part, the rest rounds half up.
+  const long double fl = std::floor(frac_ + 0.5L + 1e-9L);
+  const Uint128 total = whole_ + static_cast<Uint128>(fl < 0 ? 0 : fl);
+  return total > kMax ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(total);
+}
+
+void CountWindow::add(std::uint64_t events, std::int64_t from, std::int64_t to) {
+  if (events == 0 || to <= from) return;
+  intervals_.push_back(Interval{events, from, to});
+}
+
+void CountWindow::share(std::int64_t lo, std::int64_t hi, Share& acc) const {
+  for (const Interval& iv : intervals_) {
+    const std::int64_t a = std::max(lo, iv.from);
+    const std::int64_t b = std::min(hi, iv.to);
+    if (b > a) acc.add(iv.events, b - a, iv.to - iv.from);
+  }
+}
+
+void CountWindow::forget_until(std::int64_t lo) {
+  std::size_t keep = 0;
+  while (keep < intervals_.size() && intervals_[keep].to <= lo) ++keep;
+  if (keep > 0) intervals_.erase(intervals_.begin(), intervals_.begin() + static_cast<std::ptrdiff_t>(keep));
+}
+
+}  // namespace vmq

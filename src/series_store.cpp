@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "vmq/series_store.h"
+
+#include <algorithm>
+
+namespace vmq {
+
+namespace {
+// A node's start is estimated from each scrape as [request start, body end] - wallclock. It
+// restarted when the new estimate lies later than the previous one could, by more than this
+// (milliseconds of wallclock resolution, clock rate differences over one interval).
+constexpr std::int64_t kRestartSlackUs = 1'000'000;
+}  // namespace
+
+SeriesStore::SeriesStore(int update_every_s)
+    : step_us_(static_cast<std::int64_t>(update_every_s < 1 ? 1 : update_every_s) * 1'000'000),
+      span_us_(window_span_us(update_every_s)) {}
+
+void SeriesStore::begin(std::int64_t tick, std::int64_t start_mono_us, std::int64_t end_mono_us) {
+  discard();
+  tick_ = tick;
+  start_us_ = start_mono_us;
+  end_us_ = std::max(start_mono_us, end_mono_us);
+  nodes_before_ = nodes_.size();
+  cursor_ = 0;
+  node_cursor_ = 0;
+}
+
+std::size_t SeriesStore::node_index(std::string_view name) {
+  if (node_cursor_ < nodes_.size() && nodes_[node_cursor_].name == name) return node_cursor_;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (nodes_[i].name == name) return node_cursor_ = i;
+  }
+  nodes_.push_back(Node{});
+  nodes_.back().name.assign(name);
+  return node_cursor_ = nodes_.size() - 1;
+}
+
+void SeriesStore::wallclock(std::string_view node, std::uint64_t ms) {
+  Node& n = nodes_[node_index(node)];
+  n.pending_wallclock_ms = ms;
+  n.seen_now = true;
+}
+
+std::size_t SeriesStore::sample(std::string_view node, int family, std::string_view labels, std::uint64_t value) {
+  const std::size_t ni = node_index(node);
+  nodes_[ni].seen_now = true;
+  std::size_t i = kNone;
+  if (cursor_ < series_.size()) {
+    const Series& c = series_[cursor_];
+    if (c.node == ni && c.family == family && c.labels == labels) i = cursor_;
+  }
+  if (i == kNone) {
+    key_.assign(nodes_[ni].name);
+    key_.push_back('\0');
+    key_.append(std::to_string(family));
+    key_.push_back('\0');
+    key_.append(labels);
+    if (const auto it = index_.find(key_); it != index_.end()) {
+      i = it->second;
+    } else {
+      i = series_.size();
+      series_.push_back(Series{});
+      Series& s = series_.back();
+      s.node = ni;
+      s.family = family;
+      s.labels.assign(labels);
+      index_.emplace(key_, i);
+    }
+  }
+  cursor_ = i + 1;
+  Series& s = series_[i];
+  // A repeated series in one body: the first value stands (the extraction reports repeats).
+  if (!s.has_pending) {
+    s.pending = value;
+    s.has_pending = true;
+  }
+  return i;
+}
+
+void SeriesStore::decide_restart(Node& node, std::size_t node_idx) {
+  node.restarted_now = false;
+  const std::int64_t now = pos(tick_);
+  bool restarted = false;
+  std::optional<std::int64_t> start_pos;
+  if (node.pending_wallclock_ms) {
+    const auto w_new = static_cast<std::int64_t>(std::min<std::uint64_t>(*node.pending_wallclock_ms, 1ULL << 52)) * 1000;
+    start_pos = now - w_new;
+    if (node.wallclock_ms) {
+      const auto w_old = static_cast<std::int64_t>(std::min<std::uint64_t>(*node.wallclock_ms, 1ULL << 52)) * 1000;
+      const std::int64_t new_start_earliest = start_us_ - w_new;
+      const std::int64_t old_start_latest = node.scrape_end_us - w_old;
+      restarted = w_new < w_old || new_start_earliest > old_start_latest + kRestartSlackUs;
+    }
+  }
+  if (!node.pending_wallclock_ms || !node.wallclock_ms) {
+    // No wallclock to compare: any counter of the node going down means it restarted.
+    for (const Series& s : series_) {
+      if (s.node == node_idx && s.has_pending && s.last_pos != kNever && s.pending < s.last) {
+        restarted = true;
+        break;
+      }
+    }
+    if (!node.wallclock_ms) start_pos.reset();  // a start seen only now says nothing of the gap
+  }
+  if (!restarted) return;
+  node.restarted_now = true;
+  ++node.epoch;
+  // The events since the restart happened after it and after the node's previous sample.
+  node.restart_pos = std::max(node.last_pos, start_pos.value_or(node.last_pos));
+}
+
+void SeriesStore::apply(Series& s, const Node& node, bool node_is_new) {
+  const std::int64_t now = pos(tick_);
+  std::optional<std::uint64_t> delta;
+  std::int64_t from = s.last_pos;
+  if (s.last_pos == kNever) {
+    // First seen: a baseline, unless its (known) node restarted now: then all of it is new.
+    if (!node_is_new && node.restarted_now) {
+      delta = s.pending;
+      from = node.restart_pos;
+    }
+  } else if (s.epoch != node.epoch) {
+    delta = s.pending;  // the node restarted since this series' last sample
+    from = std::max(s.last_pos, node.restart_pos);
+  } else {
+    delta = s.pending >= s.last ? s.pending - s.last : s.pending;  // down alone: that series reset
+  }
+  s.rate.reset();
+  if (delta) {
+    from = std::min(from, now - 1);  // a restart reported at this very instant
+    s.window.add(*delta, from, now);
+    s.rate = static_cast<double>(*delta) * 1e6 / static_cast<double>(now - from);
+  }
+  s.last = s.pending;
+  s.last_pos = now;
+  s.epoch = node.epoch;
+  s.fresh_pos = now;
+  s.has_pending = false;
+}
+
+void SeriesStore::commit() {
+  const std::int64_t now = pos(tick_);
+  for (std::size_t ni = 0; ni < nodes_.size(); ++ni) {
+    Node& n = nodes_[ni];
+    if (!n.seen_now) continue;
+    const bool is_new = n.last_pos == kNever;
+    if (!is_new) decide_restart(n, ni);
+  }
+  for (Series& s : series_) {
+    s.window.forget_until(now - span_us_);
+    if (!s.has_pending) continue;
+    const Node& n = nodes_[s.node];
+    // A node is new when it never was in a commit; at the job's first commit that is every node.
+    apply(s, n, n.last_pos == kNever);
+  }
+  for (Node& n : nodes_) {
+    if (!n.seen_now) continue;
+    n.last_pos = now;
+    n.wallclock_ms = n.pending_wallclock_ms;
+    n.scrape_start_us = start_us_;
+    n.scrape_end_us = end_us_;
+    n.pending_wallclock_ms.reset();
+    n.seen_now = false;
+  }
+  committed_once_ = true;
+  prune();
+}
+
+void SeriesStore::discard() {
+  bool dropped = false;
+  for (Series& s : series_) {
+    s.has_pending = false;
+    dropped = dropped || s.last_pos == kNever;
+  }
+  for (Node& n : nodes_) {
+    n.seen_now = false;
+    n.pending_wallclock_ms.reset();
+    dropped = dropped || n.last_pos == kNever;
+  }
+  if (dropped) {
+    // What only this unusable body brought is forgotten, so it cannot grow the state.
+    series_.erase(std::remove_if(series_.begin(), series_.end(), [](const Series& s) { return s.last_pos == kNever; }),
+                  series_.end());
+    std::vector<std::size_t> remap(nodes_.size(), kNone);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i].last_pos != kNever) remap[i] = kept++;
+    }
+    nodes_.erase(std::remove_if(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.last_pos == kNever; }),
+                 nodes_.end());
+    for (Series& s : series_) s.node = remap[s.node];
+    reindex();
+  }
+}
+
+void SeriesStore::prune() {
+  const std::int64_t limit = pos(tick_) - span_us_;
+  const auto gone = [&](std::int64_t last_pos) { return last_pos != kNever && last_pos < limit; };
+  bool any = false;
+  for (const Series& s : series_) any = any || gone(s.last_pos);
+  for (const Node& n : nodes_) any = any || gone(n.last_pos);
+  if (!any) return;
+  series_.erase(std::remove_if(series_.begin(), series_.end(), [&](const Series& s) { return gone(s.last_pos); }),
+                series_.end());
+  std::vector<bool> used(nodes_.size(), false);
+  for (const Series& s : series_) used[s.node] = true;
+  std::vector<std::size_t> remap(nodes_.size(), kNone);
+  std::vector<Node> kept;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (gone(nodes_[i].last_pos) && !used[i]) continue;
+    remap[i] = kept.size();
+    kept.push_back(std::move(nodes_[i]));
+  }
+  nodes_.swap(kept);
+  for (Series& s : series_) s.node = remap[s.node];
+  reindex();
+}
+
+void SeriesStore::reindex() {
+  index_.clear();
+  for (std::size_t i = 0; i < series_.size(); ++i) {
+    const Series& s = series_[i];
+    std::string key = nodes_[s.node].name;
+    key.push_back('\0');
+    key.append(std::to_string(s.family));
+    key.push_back('\0');
+    key.append(s.labels);
+    index_.emplace(std::move(key), i);
+  }
+  cursor_ = 0;
+  node_cursor_ = 0;
+}
+
+void SeriesStore::count(std::size_t i, std::int64_t tick, Share& acc) const {
+  const std::int64_t hi = pos(tick);
+  series_[i].window.share(hi - span_us_, hi, acc);
+}
+
+std::optional<double> SeriesStore::rate(std::size_t i, std::int64_t tick) const {
+  const Series& s = series_[i];
+  if (s.fresh_pos != pos(tick)) return std::nullopt;
+  return s.rate;
+}
+
+bool SeriesStore::fresh(std::size_t i, std::int64_t tick) const { return series_[i].fresh_pos == pos(tick); }
+
+}  // namespace vmq
