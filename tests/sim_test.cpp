@@ -718,6 +718,66 @@ void sleep_until_elapsed(std::chrono::system_clock::time_point start, std::chron
   std::this_thread::sleep_until(start + offset);
 }
 
+TEST(SimRespond, BodyFaultsHideCorruptAndLeaveOutSeries) {
+  const Timeline tl(parse_scenario(
+      "steps:\n"
+      "  - {at: 0, add: {not_authorized: 4, success: 9}}\n"
+      "  - {at: 1, fault: hide, series: [not_authorized], for: 1}\n"
+      "  - {at: 2, fault: corrupt, series: [not_authorized, v4], for: 1}\n"
+      "  - {at: 3, fault: absent, for: 1}\n",
+      "t"));
+  const VernemqBody body(tl.scenario(), 0);
+  auto at = [&](int s) { return respond(tl, body, 0, get("/metrics"), s * 1000 + 500, 1); };
+  const std::string na = "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"not_authorized\"} ";
+  const std::string ok = "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 9\n";
+  const std::string v4 = "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"4\"} 0";
+  const auto normal = at(0);
+  EXPECT_NE(normal.body.find(na + "4\n"), std::string::npos);
+  const auto hidden = at(1);
+  EXPECT_EQ(hidden.status, 200);
+  EXPECT_EQ(hidden.body.find(na), std::string::npos);     // the line is gone
+  EXPECT_NE(hidden.body.find(ok), std::string::npos);     // the others stay
+  EXPECT_TRUE(hidden.body.find("\n\n") == std::string::npos);  // and no empty line is left behind
+  const auto corrupt = at(2);
+  EXPECT_NE(corrupt.body.find(na + "4oops\n"), std::string::npos);
+  EXPECT_NE(corrupt.body.find(v4 + "oops\n"), std::string::npos);
+  EXPECT_NE(corrupt.body.find(ok), std::string::npos);
+  const auto absent = at(3);
+  EXPECT_EQ(absent.status, 200);
+  EXPECT_TRUE(absent.body.empty());
+  EXPECT_NE(at(4).body.find(na + "4\n"), std::string::npos);  // the fault is over
+}
+
+TEST(SimScenario, BodyFaultsNeedTheirSeries) {
+  EXPECT_THROW((void)parse_scenario("steps:\n  - {at: 0, fault: hide}\n", "t"), ScenarioError);
+  EXPECT_THROW((void)parse_scenario("steps:\n  - {at: 0, fault: close, series: [success]}\n", "t"), ScenarioError);
+  EXPECT_THROW((void)parse_scenario("steps:\n  - {at: 0, fault: hide, series: [Bad]}\n", "t"), ScenarioError);
+  EXPECT_THROW((void)parse_scenario("merge: maybe\nsteps: []\n", "t"), ScenarioError);
+  EXPECT_TRUE(parse_scenario("merge: true\nsteps: []\n", "t").merge);
+}
+
+TEST(SimProcess, MergedNodesShareOneListenerAndOneBody) {
+  SimProcess sim(
+      "nodes: [VerneMQ@10.0.0.1, VerneMQ@10.0.0.2]\n"
+      "merge: true\n"
+      "steps:\n"
+      "  - {at: 0, node: VerneMQ@10.0.0.2, add: {success: 777777}, fault: absent, for: 2}\n");
+  const auto eps = endpoints_of(sim.read_ready());
+  ASSERT_TRUE(sim.ready());
+  ASSERT_EQ(eps.size(), 1u);  // one listener for both
+  const std::string b_success = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.2\",mqtt_version=\"5\",reason_code=\"success\"} 777777\n";
+  const std::string a_success = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 0\n";
+  sleep_until_elapsed(sim.start_time(), 550ms);
+  const HttpResult first = http_get(eps[0].second);
+  ASSERT_EQ(first.status, 200);
+  EXPECT_NE(first.body.find(a_success), std::string::npos);
+  EXPECT_EQ(first.body.find("VerneMQ@10.0.0.2"), std::string::npos);  // absent until 2 s
+  sleep_until_elapsed(sim.start_time(), 2550ms);
+  const HttpResult later = http_get(eps[0].second);
+  EXPECT_NE(later.body.find(a_success), std::string::npos);
+  EXPECT_NE(later.body.find(b_success), std::string::npos);
+}
+
 TEST(SimProcess, ServesTheScenarioExactlyOnTwoNodes) {
   SimProcess sim(
       "nodes: [VerneMQ@10.0.0.1, VerneMQ@10.0.0.2]\n"

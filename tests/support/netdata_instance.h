@@ -136,7 +136,8 @@ std::optional<nlohmann::json> alarm_of(const NetdataInstance& nd, const std::str
 // Stops `nd` and checks (gtest EXPECTs) what every e2e run must end with: Netdata and the plugin
 // exit 0, no process of the instance is left, and error.log shows no problem for the plugin or
 // the installed health file over the whole run. Returns the report.
-StopReport expect_clean_stop(NetdataInstance& nd);
+// `expected`: substrings of log lines the test itself caused (e.g. an outage's "scrape failed").
+StopReport expect_clean_stop(NetdataInstance& nd, const std::vector<std::string>& expected = {});
 
 // GET on loopback; nullopt when there was no HTTP answer. Sets `status`.
 std::optional<std::string> http_get(const std::string& url, long& status,
