@@ -441,15 +441,27 @@ namespace {
 // of a whole body. `line_no` counts the lines before p and is advanced past the last one.
 void parse_lines(LineParser& parser, SampleSink& sink, ParseStats& stats, std::size_t& line_no, const char* p,
                  const char* const end) {
-  std::string_view filter = sink.line_filter();
+  // Each filter text's next occurrence at or after p (nullptr: not looked for yet; end: none
+  // left). Each text is scanned for once over the buffer, however many lines hold the others.
+  std::span<const std::string_view> filters = sink.line_filters().first(
+      std::min(sink.line_filters().size(), kMaxLineFilters));
+  std::array<const char*, kMaxLineFilters> next{};
   while (p < end) {
     const char* line_start = p;
-    if (!filter.empty()) {
-      // Skip to the line holding the filter text; the lines before it are only counted.
-      const char* hit = filter.size() == 1
-                            ? static_cast<const char*>(std::memchr(p, filter[0], static_cast<std::size_t>(end - p)))
-                            : find_text(p, end, filter);
-      if (hit == nullptr) {
+    if (!filters.empty()) {
+      // Skip to the line holding the nearest filter text; the lines before it are only counted.
+      const char* hit = end;
+      for (std::size_t i = 0; i < filters.size(); ++i) {
+        if (next[i] == nullptr || next[i] < p) {
+          const std::string_view f = filters[i];
+          const char* h = f.empty()       ? p
+                          : f.size() == 1 ? static_cast<const char*>(std::memchr(p, f[0], static_cast<std::size_t>(end - p)))
+                                          : find_text(p, end, f);
+          next[i] = h == nullptr ? end : h;
+        }
+        hit = std::min(hit, next[i]);
+      }
+      if (hit == end) {
         const std::size_t rest = count_newlines(p, end) + (end[-1] != '\n' ? 1 : 0);
         stats.filtered += rest;
         line_no += rest;
@@ -470,7 +482,14 @@ void parse_lines(LineParser& parser, SampleSink& sink, ParseStats& stats, std::s
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // tolerate \r\n
     parser.parse_line(line, line_no);
     p = nl != nullptr ? nl + 1 : end;
-    filter = sink.line_filter();
+    const std::span<const std::string_view> now = sink.line_filters();
+    const std::span<const std::string_view> capped = now.first(std::min(now.size(), kMaxLineFilters));
+    if (capped.data() != filters.data() || capped.size() != filters.size() ||
+        !std::equal(capped.begin(), capped.end(), filters.begin(),
+                    [](std::string_view a, std::string_view b) { return a.data() == b.data() && a.size() == b.size(); })) {
+      next.fill(nullptr);  // other texts: look for them afresh
+    }
+    filters = capped;
   }
 }
 

@@ -47,7 +47,7 @@ class VerneMQSink final : public prom::SampleSink {
     out_.found_names.clear();
     out_.rejected.clear();
     out_.unterminated = false;
-    filter_size_ = 0;
+    filters_ = {};
     found_count_ = 0;
     last_found_at_ = 0;
   }
@@ -69,14 +69,16 @@ class VerneMQSink final : public prom::SampleSink {
     return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived) || is_prefixed(name, kSystemWallclock);
   }
 
-  // Which lines the parser must read (prom::SampleSink::line_filter). Once the prefix is known,
-  // every wanted line holds it, so lines without it are only counted; with no prefix (1.x names)
-  // every line is read. Before that, every line is read until a few names are noted for the
-  // "not VerneMQ" message, then only lines holding "mqtt_pub", which every name that
-  // identifies VerneMQ contains.
-  std::string_view line_filter() override {
-    if (out_.is_vernemq) return std::string_view(filter_.data(), filter_size_);
-    return found_count_ < kFoundNamesKept ? std::string_view() : std::string_view("mqtt_pub");
+  // Which lines the parser must read (prom::SampleSink::line_filters). Every charted line holds
+  // PREFIX + "mqtt_puback_" or PREFIX + "system_wallclock", so once the prefix is known every
+  // other line is only counted, and every line that holds one (any charted sample, well-formed
+  // or not, and the few others that contain it) is parsed and checked in full. Before that,
+  // every line is read until a few names are noted for the "not VerneMQ" message, then only
+  // lines holding "mqtt_pub", which every name that identifies VerneMQ contains.
+  std::span<const std::string_view> line_filters() override {
+    if (out_.is_vernemq) return filters_;
+    if (found_count_ < kFoundNamesKept) return {};
+    return std::span<const std::string_view>(&kDetectFilter, 1);
   }
 
   void on_sample(const prom::Sample& s) override {
@@ -137,8 +139,10 @@ class VerneMQSink final : public prom::SampleSink {
 
  private:
   static constexpr std::size_t kFoundNamesKept = 5;
-  // The filter holds at most this much of the prefix (its end): a substring of every charted
-  // name whatever the prefix's length, kept in a fixed buffer so extraction never allocates.
+  static constexpr std::string_view kPubackFamilies = "mqtt_puback_";  // common to both PUBACK names
+  static constexpr std::string_view kDetectFilter = "mqtt_pub";
+  // The filters hold at most this much of the prefix (its end): a substring of every charted
+  // name whatever the prefix's length, kept in fixed buffers so extraction never allocates.
   static constexpr std::size_t kFilterPrefixMax = 48;
 
   bool detect(std::string_view name, std::string_view suffix) {
@@ -157,8 +161,13 @@ class VerneMQSink final : public prom::SampleSink {
   void set_filter_after_detection() {
     const std::string_view prefix = out_.prefix;
     const std::string_view tail = prefix.substr(prefix.size() - std::min(prefix.size(), kFilterPrefixMax));
-    std::memcpy(filter_.data(), tail.data(), tail.size());
-    filter_size_ = tail.size();
+    const auto fill = [&](std::array<char, kFilterPrefixMax + 24>& buf, std::string_view suffix) {
+      std::memcpy(buf.data(), tail.data(), tail.size());
+      std::memcpy(buf.data() + tail.size(), suffix.data(), suffix.size());
+      return std::string_view(buf.data(), tail.size() + suffix.size());
+    };
+    filters_[0] = fill(puback_filter_, kPubackFamilies);
+    filters_[1] = fill(wallclock_filter_, kSystemWallclock);
   }
 
   void note_found(std::string_view name) {
@@ -203,8 +212,9 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
   VerneMQScrape& out_;
-  std::array<char, kFilterPrefixMax> filter_{};
-  std::size_t filter_size_ = 0;
+  std::array<char, kFilterPrefixMax + 24> puback_filter_{};
+  std::array<char, kFilterPrefixMax + 24> wallclock_filter_{};
+  std::array<std::string_view, 2> filters_{};
   std::string node_scratch_;
   std::string version_scratch_;
   std::string reason_scratch_;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -279,11 +281,12 @@ TEST(PrometheusText, NulBytesAreMalformedNotFatal) {
   EXPECT_EQ(c.samples[1].name, "c");
 }
 
-// ---- line_filter: lines without the filter text are only counted ----------------------------
+// ---- line_filters: lines without any filter text are only counted ----------------------------
 
 class FilteredCollect final : public SampleSink {
  public:
-  std::string filter;  // returned by line_filter()
+  std::string filter;   // returned by line_filters()
+  std::string filter2;  // a second text, when not empty
   std::string only;    // when set, only this name is wanted
   std::vector<Seen> samples;
   std::vector<ParseError> errors;
@@ -299,8 +302,39 @@ class FilteredCollect final : public SampleSink {
     samples.push_back(std::move(seen));
   }
   void on_error(const ParseError& e) override { errors.push_back(e); }
-  std::string_view line_filter() override { return filter; }
+  std::span<const std::string_view> line_filters() override {
+    views_ = {filter, filter2};
+    return std::span<const std::string_view>(views_.data(), filter.empty() ? 0 : filter2.empty() ? 1 : 2);
+  }
+
+ private:
+  std::array<std::string_view, 2> views_;
 };
+
+TEST(PrometheusTextFilter, ALineHoldingEitherTextIsParsedInOrder) {
+  FilteredCollect c;
+  c.filter = "alpha";
+  c.filter2 = "beta";
+  const ParseStats st = parse(
+      "beta_x 1\n"
+      "gamma 2\n"
+      "alpha_y 3\n"
+      "beta_z 4\n"
+      "delta 5\n"
+      "x_alpha 6\n",
+      c);
+  ASSERT_EQ(c.samples.size(), 4u);
+  EXPECT_EQ(c.samples[0].name, "beta_x");
+  EXPECT_EQ(c.samples[0].line, 1u);
+  EXPECT_EQ(c.samples[1].name, "alpha_y");
+  EXPECT_EQ(c.samples[1].line, 3u);
+  EXPECT_EQ(c.samples[2].name, "beta_z");
+  EXPECT_EQ(c.samples[2].line, 4u);
+  EXPECT_EQ(c.samples[3].name, "x_alpha");
+  EXPECT_EQ(c.samples[3].line, 6u);
+  EXPECT_EQ(st.lines, 6u);
+  EXPECT_EQ(st.filtered, 2u);
+}
 
 TEST(PrometheusTextFilter, OnlyLinesHoldingTheTextAreParsedAndLineNumbersStayExact) {
   FilteredCollect c;
@@ -371,7 +405,10 @@ TEST(PrometheusTextFilter, OneByteFilterAndAFilterThatChangesMidBody) {
     }
     void on_sample(const Sample&) override {}
     void on_error(const ParseError&) override {}
-    std::string_view line_filter() override { return names.empty() ? std::string_view() : "keep"; }
+    std::span<const std::string_view> line_filters() override {
+      static constexpr std::string_view kKeep = "keep";
+      return names.empty() ? std::span<const std::string_view>() : std::span<const std::string_view>(&kKeep, 1);
+    }
     std::vector<std::string> names;
   } learns;
   const ParseStats st = parse("first 1\nskip 2\nkeep 3\nskip 4\n", learns);

@@ -7,9 +7,9 @@
 // nothing. A malformed line is reported (line, column, what was expected) and skipped; the
 // rest of the body still counts.
 //
-// A sink that wants only a few families can name a text every wanted line contains
-// (SampleSink::line_filter); lines without it are then only counted, never parsed, so a 40 KB
-// body costs a substring scan plus the full parse of the few lines that matter.
+// A sink that wants only a few families can name texts every wanted line contains one of
+// (SampleSink::line_filters); other lines are then only counted, never parsed, so a 40 KB body
+// costs a substring scan per text plus the full parse of the few lines that matter.
 #pragma once
 
 #include <cstddef>
@@ -23,6 +23,8 @@ namespace vmq::prom {
 // More labels than this on one sample is treated as a malformed line: no real exporter comes
 // close, and a hostile body must not make the parser grow without bound.
 inline constexpr std::size_t kMaxLabels = 64;
+// Texts a sink may filter lines by (SampleSink::line_filters); more are ignored.
+inline constexpr std::size_t kMaxLineFilters = 4;
 
 struct Value {
   double as_double = 0;      // always set; may be NaN or ±Inf
@@ -63,13 +65,14 @@ class SampleSink {
   virtual void on_sample(const Sample& sample) = 0;
   virtual void on_error(const ParseError& error) = 0;
 
-  // Optional: a text that every line this sink wants contains (a part of the wanted metric
-  // names). When it is not empty, a line without it is not parsed at all: it is only counted
-  // (ParseStats::lines, ::filtered), never passed to wants(), never reported as malformed. A
-  // line that does contain it is parsed exactly as without a filter, wherever the text sits in
-  // it. Asked before the first line and after every parsed line, so it may change as the sink
-  // learns about the body. Default: empty, every line is parsed.
-  virtual std::string_view line_filter() { return {}; }
+  // Optional: texts of which every line this sink wants contains at least one (parts of the
+  // wanted metric names). When there are any, a line holding none of them is not parsed at
+  // all: it is only counted (ParseStats::lines, ::filtered), never passed to wants(), never
+  // reported as malformed. A line that holds one is parsed exactly as without a filter,
+  // wherever the text sits in it. Asked before the first line and after every parsed line, so
+  // they may change as the sink learns about the body (the span must stay valid until the next
+  // call). Default: none, every line is parsed. At most kMaxLineFilters are used.
+  virtual std::span<const std::string_view> line_filters() { return {}; }
 };
 
 struct ParseStats {
