@@ -5,11 +5,13 @@
 // counter), and no chart may grow past its dimension cap.
 //
 // Input: byte 0 picks the update interval, byte 1 the job name's shape; the rest is a list of
-// bodies separated by "\n#SCRAPE\n". A body starting with "!FAIL" stands for a failed scrape.
+// bodies separated by "\n#SCRAPE\n". A body starting with "!FAIL" stands for a failed scrape;
+// "!GAP" followed by a digit skips that many ticks (a stalled host) before the next body.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "netdata_validator.h"
 #include "vmq/job_charts.h"
@@ -38,13 +40,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::int64_t mono = 1'000'000;
   bool first_success = true;
   vmq::testing::NetdataValidator validator;
+  // Through a failure a count only carries what was known: it never grows, it decays.
+  std::vector<std::uint64_t> last;
+  const auto carried = [&](std::int64_t t) {
+    const std::vector<std::uint64_t> now = charts.per_minute(t);
+    for (std::size_t i = 0; i < last.size() && i < now.size(); ++i) check(now[i] <= last[i]);
+    if (!first_success) last = now;
+  };
   while (true) {
     const std::size_t sep = rest.find(kSeparator);
     // A copy of exactly the body's bytes, so ASan sees any read past its end.
     const std::string body(rest.substr(0, sep));
     out.clear();
-    if (body.starts_with("!FAIL")) {
+    if (body.starts_with("!GAP") && body.size() > 4 && body[4] >= '0' && body[4] <= '9') {
+      const int skip = body[4] - '0';
+      tick += skip;
+      mono += static_cast<std::int64_t>(skip) * every * 1'000'000;
+    } else if (body.starts_with("!FAIL")) {
       charts.on_failure(tick, mono, out);
+      carried(tick);
     } else {
       vmq::extract_vernemq(body, scrape);
       check(scrape.n_nodes <= vmq::kMaxNodesPerJob);
@@ -52,12 +66,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!scrape.is_vernemq) check(!vmq::not_vernemq_message(scrape).empty());
       if (scrape.is_vernemq && scrape.rejected.empty()) {
         charts.on_success(scrape, tick, mono, out);
+        last = charts.per_minute(tick);
         if (first_success) {
-          for (std::uint64_t v : charts.per_minute(tick)) check(v == 0);  // the baseline
+          for (std::uint64_t v : last) check(v == 0);  // the baseline
           first_success = false;
         }
       } else {
         charts.on_failure(tick, mono, out);
+        carried(tick);
       }
     }
     (void)charts.take_messages();

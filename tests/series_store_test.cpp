@@ -271,3 +271,24 @@ TEST(SeriesStore, RatesAreRestartSafe) {
 
 }  // namespace
 }  // namespace vmq
+
+namespace vmq {
+namespace {
+
+TEST(SeriesStore, MemoryStaysBoundedHoweverLabelsChurn) {
+  // Every scrape brings 5 series never seen before (a hostile or buggy exporter) and drops the
+  // previous ones: the store holds at most a window's worth of them.
+  Engine e;
+  std::size_t most = 0;
+  for (int t = 0; t < 1000; ++t) {
+    std::map<std::string, std::uint64_t> values;
+    for (int k = 0; k < 5; ++k) values["churn" + std::to_string(t) + "_" + std::to_string(k)] = 1;
+    e.ok(t, {{"n" + std::to_string(t % 7), 1000 + t * 1000ULL, values}});
+    most = std::max(most, e.store.series().size());
+  }
+  EXPECT_LE(most, 5u * 62u);  // 61 positions in a window of 60 ticks, plus this scrape's
+  EXPECT_LE(e.store.nodes().size(), 7u);
+}
+
+}  // namespace
+}  // namespace vmq
