@@ -72,10 +72,7 @@ UrlParts parse(std::string_view url) {
   return p;
 }
 
-std::string effective_port(const UrlParts& p) {
-  if (!p.port.empty()) return p.port;
-  return p.scheme == "https" ? "443" : "80";
-}
+std::string_view default_port(std::string_view scheme) { return scheme == "https" ? "443" : "80"; }
 
 }  // namespace
 
@@ -161,7 +158,7 @@ ClusterSourceUrl cluster_source_url(ClusterSource source, std::string_view metri
             curl_url_set(u.get(), CURLUPART_HOST, origin.host.c_str(), 0) == CURLUE_OK &&
             curl_url_set(u.get(), CURLUPART_PATH, path.c_str(), 0) == CURLUE_OK;
   // The default port stays implicit, as the job wrote it; an explicit one is kept as written.
-  if (ok && !origin.port.empty() && effective_port(origin) != (origin.scheme == "https" ? "443" : "80")) {
+  if (ok && !origin.port.empty() && origin.port != default_port(origin.scheme)) {
     ok = curl_url_set(u.get(), CURLUPART_PORT, origin.port.c_str(), 0) == CURLUE_OK;
   }
   const std::optional<std::string> built = ok ? part(u.get(), CURLUPART_URL) : std::nullopt;
