@@ -38,9 +38,22 @@ for f in tests/fixtures/*.txt; do
   i=$((i + 1))
 done
 
+seed cluster_json
+# A mode byte (source = byte % 5, HTTP status, small limits, URL mode), then a body or URL.
+printf '\x00[{"VerneMQ@127.0.0.1":{"num_online":2,"num_offline":1,"version":"2.0.1","mystatus":[{"VerneMQ@127.0.0.1":true},{"B@h":false}],"listeners":[{"type":"mqtt","status":"running","ip":"127.0.0.1","port":1883,"mountpoint":[],"max_conns":10000}]}}]' \
+  >"$build/corpus/cluster_json/seed-status"
+printf '\x09{"status":"DOWN","reasons":["Node has not joined cluster","Listeners are not ready: [mqtt]"]}' \
+  >"$build/corpus/cluster_json/seed-health-down"
+printf '\x03{"table":[{"Node":"A@h","Running":true},{"Node":"B@h","Running":false}],"type":"table"}' \
+  >"$build/corpus/cluster_json/seed-cluster-show"
+printf '\x84[{"type":"table","table":[{"type":"mqtt","status":"running","address":"0.0.0.0","port":"1883","max_conns":"infinity","active_conns":9,"all_conns":9}]}]' \
+  >"$build/corpus/cluster_json/seed-listener-show"
+printf '\x60http://user:pw@127.0.0.1:8888/metrics?x=1' >"$build/corpus/cluster_json/seed-url"
+printf '\x61http://127.0.0.1:9999/health' >"$build/corpus/cluster_json/seed-url-override"
+
 mkdir -p "$build/artifacts"
 status=0
-for t in prometheus_text job_charts config netdata_writer; do
+for t in prometheus_text job_charts config netdata_writer cluster_json; do
   echo "== fuzz_$t for ${seconds}s" >&2
   dict=()
   [[ -f fuzz/$t.dict ]] && dict=(-dict="fuzz/$t.dict")

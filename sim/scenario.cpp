@@ -112,7 +112,7 @@ class Parser {
 
   void parse(const YAML::Node& root) {
     if (!root.IsMap()) loc_.fail(root, "expected a map with keys prefix, nodes, repeat, steps; got " + shown(root));
-    check_keys(loc_, root, {"prefix", "nodes", "version", "api_key", "repeat", "merge", "steps"});
+    check_keys(loc_, root, {"prefix", "nodes", "version", "api_key", "repeat", "merge", "steps", "cluster"});
 
     if (const YAML::Node p = root["prefix"]) {
       sc_.prefix = to_string(loc_, p, "a metric name prefix such as vernemq_ or \"\"");
@@ -208,7 +208,7 @@ class Parser {
 
   void parse_step(const YAML::Node& n) {
     if (!n.IsMap()) loc_.fail(n, "expected a step such as {at: 5, add: {not_authorized: 7}}, got " + shown(n));
-    check_keys(loc_, n, {"at", "node", "add", "rate", "restart", "fault", "for", "series"});
+    check_keys(loc_, n, {"at", "node", "add", "rate", "restart", "fault", "for", "series", "cluster"});
     Step step;
     step.line = n.Mark().line + 1;
 
@@ -263,7 +263,8 @@ class Parser {
       step.fault_for = static_cast<std::int64_t>(v);
     }
     if (!step.restart && step.add.empty() && !step.rate && !step.fault) {
-      loc_.fail(n, "step does nothing; expected at least one of add, rate, restart: true, fault");
+      if (n["cluster"]) return;  // a cluster-only step: parse_cluster_scenario() reads it
+      loc_.fail(n, "step does nothing; expected at least one of add, rate, restart: true, fault, cluster");
     }
     sc_.steps.push_back(std::move(step));
   }
@@ -307,6 +308,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view source_name
   Scenario sc;
   try {
     Parser(sc, loc).parse(root);
+    sc.cluster = parse_cluster_scenario(root, sc.nodes, source_name);
   } catch (const YAML::Exception& e) {
     // yaml-cpp may still throw on odd documents (e.g. aliases); keep the location format.
     loc.fail(e.mark, e.msg);

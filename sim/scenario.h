@@ -17,6 +17,8 @@
 //     - {at: 5, add: {not_authorized: 7}}
 //     - {at: 9, node: VerneMQ@127.0.0.1, restart: true}
 //     - {at: 12, fault: http_503, for: 5}
+//     - {at: 20, node: VerneMQ@127.0.0.1, cluster: {member: down}}
+//   cluster: {api_v1_key: KEY, max_conns: 10000}   # optional; see "Cluster" below
 //
 // Step keys: `at` (whole seconds since the timeline start, required), `node` (restrict the step to
 // one node; default all), and at least one action:
@@ -43,6 +45,23 @@
 // while the counters keep counting (only `restart` zeroes them).
 // During a fault the counters keep following the scenario (the broker works, only its HTTP
 // endpoint misbehaves); a fault applies to every path of that node's listener.
+//
+// Cluster (cluster_scenario.h, answered by cluster_http.h): every node starts as an up member
+// with its MQTT listener running and 3 connections. Top-level `cluster:` keys: `api_v1_key`
+// (the /api/v1 read-only commands answer only with it, as x-api-key or Basic user; without it
+// every /api/v1 request gets 401, VerneMQ 2.x's default) and `max_conns` (every listener's, default
+// 10000). A step may carry `cluster:` (alone or beside other actions) with:
+//   member: up|down|left  down = cut off: the others see it not running and it sees them not
+//                         running (a crash seen from outside, or a netsplit); left = not in the
+//                         cluster: the others do not list it, it lists only itself, not running,
+//                         and its /health is DOWN "Node has not joined cluster"
+//   listener: STATUS      the MQTT listener's status (running, stopped, ...); not running makes
+//                         /health DOWN "Listeners are not ready: [mqtt]"
+//   conns: N              the MQTT listener's active connections (and num_online)
+// /status.json lists the node itself and, while it is up, every up member, each with its own
+// view. `version` 1.x serves /health only: /health/ping, /health/listeners and
+// /health/listeners_full_cluster answer 404. Cluster values are set, not counted: with `repeat`
+// the last value set stays until a step sets another.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +71,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cluster_scenario.h"
 
 namespace vmq::sim {
 
@@ -104,6 +125,7 @@ struct Scenario {
   bool merge = false;                     // one listener, every node's series in one body
   std::vector<CounterId> counters;        // the nine sent reasons, v4 sent, the nine received, v4 received, then extras
   std::vector<Step> steps;                // sorted by `at`, file order kept for equal times
+  ClusterScenario cluster;                // the `cluster:` keys; cluster-only steps are not in `steps`
 
   [[nodiscard]] std::optional<std::size_t> counter_index(const CounterId& id) const;
 };

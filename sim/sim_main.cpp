@@ -26,8 +26,9 @@ void usage(std::FILE* out) {
   std::fputs(
       "usage: vernemq-sim --scenario FILE [--port N]\n"
       "\n"
-      "Serves VerneMQ-format /metrics (plus /health and /status.json) on 127.0.0.1, one\n"
-      "listener per node of the scenario, with PUBACK counters that follow the scenario.\n"
+      "Serves VerneMQ-format /metrics (plus /health, /status.json and the read-only\n"
+      "/api/v1/cluster/show and /api/v1/listener/show) on 127.0.0.1, one listener per node\n"
+      "of the scenario, with PUBACK counters and cluster state that follow the scenario.\n"
       "\n"
       "  --scenario FILE  the scenario (YAML); see scenarios/demo.yaml for the format\n"
       "  --port N         first port; node k listens on N+k (default 0: ephemeral ports)\n"

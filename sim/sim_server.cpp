@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "sim_server.h"
 
-#include <nlohmann/json.hpp>
+#include "cluster_http.h"
 
 #include <cstdio>
 #include <ctime>
@@ -132,28 +132,6 @@ Response fault_response(Fault fault, const VernemqBody& body, const NodeSnapshot
   return r;
 }
 
-std::string status_json(const Scenario& sc, std::size_t node, const NodeSnapshot& snap, std::uint16_t http_port) {
-  std::uint64_t in = 0;
-  std::uint64_t out = 0;
-  for (std::size_t i = 0; i < sc.counters.size() && i < snap.counters.size(); ++i) {
-    (sc.counters[i].received ? out : in) += snap.counters[i];
-  }
-  nlohmann::ordered_json mystatus = nlohmann::ordered_json::array();
-  for (const std::string& n : sc.nodes) mystatus.push_back({{n, true}});
-  auto listener = [](const char* type, int port) {
-    return nlohmann::ordered_json{{"type", type}, {"status", "running"}, {"ip", "127.0.0.1"}, {"port", port},
-                          {"mountpoint", nlohmann::ordered_json::array()}, {"max_conns", 10000}};
-  };
-  nlohmann::ordered_json info = {
-      {"num_online", 3},     {"num_offline", 0},          {"msg_in", in},        {"msg_out", out},
-      {"queue_in", out},     {"queue_out", out},          {"queue_drop", 0},     {"queue_unhandled", 0},
-      {"num_subscriptions", 3}, {"num_retained", 0},      {"matches_local", out}, {"matches_remote", 0},
-      {"version", sc.version}, {"mystatus", mystatus},
-      {"listeners", nlohmann::ordered_json::array({listener("mqtt", 1883), listener("http", http_port)})},
-  };
-  return nlohmann::ordered_json::array({nlohmann::ordered_json{{sc.nodes[node], info}}}).dump();
-}
-
 }  // namespace
 
 Response respond(const Timeline& timeline, const VernemqBody& body, std::size_t node, const Request& req,
@@ -184,16 +162,7 @@ Response respond(const Timeline& timeline, const VernemqBody& body, std::size_t 
     body.render(snap, r.body);
     return r;
   }
-  if (path == "/health" || path == "/health/listeners" || path == "/health/listeners_full_cluster") {
-    return json(200, "{\"status\":\"OK\"}");
-  }
-  if (path == "/health/ping") {
-    Response r;
-    r.headers.emplace_back("content-type", "text/plain");
-    r.body = "pong";
-    return r;
-  }
-  if (path == "/status.json") return json(200, status_json(sc, node, snap, http_port));
+  if (auto cluster = respond_cluster(timeline, node, req, elapsed_ms, http_port)) return std::move(*cluster);
   Response r;
   r.status = 404;
   return r;
@@ -302,6 +271,7 @@ void SimServer::log_loop() {
     for (const Step* step : timeline_.steps_at(k)) {
       log_ << "vernemq-sim: t=" << k << " s: " << timeline_.describe(*step) << std::endl;
     }
+    for (const std::string& line : describe_cluster_steps_at(sc, k)) log_ << "vernemq-sim: t=" << k << " s: " << line << std::endl;
     for (std::size_t n = 0; n < faults.size(); ++n) {
       const Fault now = timeline_.snapshot(n, k * 1000).fault;
       if (now == faults[n]) continue;
