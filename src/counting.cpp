@@ -30,6 +30,8 @@ void Share::add(std::uint64_t events, std::int64_t part, std::int64_t whole) {
   frac_ += static_cast<long double>(static_cast<std::uint64_t>(scaled % w)) / static_cast<long double>(w);
 }
 
+void Share::add_whole(Uint128 events) { whole_ += events; }
+
 void Share::add(const Share& other) {
   whole_ += other.whole_;
   frac_ += other.frac_;
@@ -46,19 +48,35 @@ std::int64_t Share::rounded() const {
 void CountWindow::add(std::uint64_t events, std::int64_t from, std::int64_t to) {
   if (events == 0 || to <= from) return;
   intervals_.push_back(Interval{events, from, to});
+  total_ += events;
 }
 
 void CountWindow::share(std::int64_t lo, std::int64_t hi, Share& acc) const {
-  for (const Interval& iv : intervals_) {
-    const std::int64_t a = std::max(lo, iv.from);
-    const std::int64_t b = std::min(hi, iv.to);
-    if (b > a) acc.add(iv.events, b - a, iv.to - iv.from);
+  if (intervals_.empty()) return;
+  if (hi < intervals_.back().to) {
+    // A window ending before the newest events (not one the plugin asks for): every interval.
+    for (const Interval& iv : intervals_) {
+      const std::int64_t a = std::max(lo, iv.from);
+      const std::int64_t b = std::min(hi, iv.to);
+      if (b > a) acc.add(iv.events, b - a, iv.to - iv.from);
+    }
+    return;
   }
+  // The intervals that start before the window give their share; all the later ones lie wholly
+  // inside it and give all their events, which is the total less the earlier ones'.
+  Uint128 before = 0;
+  for (const Interval& iv : intervals_) {
+    if (iv.from >= lo) break;
+    before += iv.events;
+    if (iv.to > lo) acc.add(iv.events, iv.to - lo, iv.to - iv.from);
+  }
+  const Uint128 inside = total_ - before;
+  acc.add_whole(inside);
 }
 
 void CountWindow::forget_until(std::int64_t lo) {
   std::size_t keep = 0;
-  while (keep < intervals_.size() && intervals_[keep].to <= lo) ++keep;
+  while (keep < intervals_.size() && intervals_[keep].to <= lo) total_ -= intervals_[keep++].events;
   if (keep > 0) intervals_.erase(intervals_.begin(), intervals_.begin() + static_cast<std::ptrdiff_t>(keep));
 }
 

@@ -31,6 +31,7 @@ class Share {
   // Adds events * part / whole (0 < part <= whole).
   void add(std::uint64_t events, std::int64_t part, std::int64_t whole);
   void add(const Share& other);
+  void add_whole(Uint128 events);
   // Rounded half up, saturating at INT64_MAX (what Netdata's SET takes). Fractions are summed
   // in long double: a total within 1e-9 of a half is taken as the half.
   [[nodiscard]] std::int64_t rounded() const;
@@ -42,7 +43,9 @@ class Share {
 };
 
 // One series' events: intervals (from, to] with a count > 0, in time order, never overlapping.
-// Sparse: a series with no event in the window holds nothing.
+// Sparse: a series with no event in the window holds nothing. A query for a window that ends
+// at or after the last interval (every query the plugin makes) costs the few intervals that
+// start before the window, not all of them.
 class CountWindow {
  public:
   // `events` happened in (from, to], spread evenly. Nothing is kept for 0 events.
@@ -60,6 +63,7 @@ class CountWindow {
     std::int64_t to;
   };
   std::vector<Interval> intervals_;  // storage kept: steady state allocates nothing
+  Uint128 total_ = 0;                // the events of every interval kept
 };
 
 }  // namespace vmq
