@@ -4,7 +4,9 @@
 #include "vmq/config.h"
 
 #include <gtest/gtest.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -720,12 +722,44 @@ TEST(ConfigFile, FifoIsRefusedWithoutBlocking) {
   EXPECT_HAS(load_error(p.string()), p.string() + ": is not a regular file");
 }
 
+// load_error() as an unprivileged user: root reads any file, so as root the call runs in a
+// child that drops to nobody (65534) and sends the message back through a pipe.
+std::string load_error_unprivileged(const std::string& path) {
+  if (::geteuid() != 0) return load_error(path);
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string e = (::setgroups(0, nullptr) == 0 && ::setgid(65534) == 0 && ::setuid(65534) == 0)
+                        ? load_error(path)
+                        : "cannot drop to nobody";
+    const char* d = e.data();
+    for (std::size_t left = e.size(); left > 0;) {
+      const ssize_t n = ::write(fds[1], d, left);
+      if (n <= 0) break;
+      d += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string e;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) e.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return e;
+}
+
 TEST(ConfigFile, UnreadableFile) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file; permissions cannot be tested";
   TempDir dir;
+  // The directory must be searchable by the unprivileged user; only the file is closed to it.
+  fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   const fs::path p = dir.write("secret.conf", "jobs: []\n");
   fs::permissions(p, fs::perms::none);
-  const std::string e = load_error(p.string());
+  const std::string e = load_error_unprivileged(p.string());
   EXPECT_HAS(e, p.string() + ": ");
   EXPECT_HAS(e, "Permission denied");
 }
