@@ -623,6 +623,150 @@ TEST(HttpFetch, RedirectLoopIsAnError) {
   EXPECT_EQ(server.requests_served(), 11u) << "the first request and 10 redirects";
 }
 
+// A job with every kind of credential: basic auth (or a bearer token file when `token_file` is
+// set: both are an Authorization header), api_key, user headers.
+JobConfig job_with_every_credential(const std::string& url, const std::string& token_file) {
+  JobConfig j = job_for(url);
+  if (token_file.empty()) {
+    j.username = "scraper";
+    j.password = "pw-basic-7";
+  }
+  j.api_key = "key-api-7";
+  j.bearer_token_file = token_file;
+  j.headers = {{"X-Custom-Auth", "custom-secret-7"}, {"Cookie", "session=cookie-7"}};
+  return j;
+}
+
+// Every header a request carried that holds one of the job's credentials.
+std::vector<std::string> credentials_in(const Request& q) {
+  std::vector<std::string> found;
+  for (const auto& [name, value] : q.headers) {
+    for (const char* secret : {"pw-basic", "key-api", "token-bearer", "custom-secret", "cookie-7",
+                               "c2NyYXBlcjpwdy1iYXNpYy03" /* base64 scraper:pw-basic-7 */}) {
+      if (value.find(secret) != std::string::npos) found.push_back(name + ": " + value);
+    }
+  }
+  return found;
+}
+
+std::string token_file_with(const std::string& token) {
+  char path[] = "/tmp/vmq_token_XXXXXX";
+  const int fd = ::mkstemp(path);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(::write(fd, token.data(), token.size()), static_cast<ssize_t>(token.size()));
+  ::close(fd);
+  return path;
+}
+
+// The origin got the job's four credential headers.
+void expect_all_credentials(const Request& q, const std::string& authorization) {
+  EXPECT_EQ(q.header("authorization"), authorization);
+  EXPECT_EQ(q.header("x-api-key"), "key-api-7");
+  EXPECT_EQ(q.header("x-custom-auth"), "custom-secret-7");
+  EXPECT_EQ(q.header("cookie"), "session=cookie-7");
+}
+
+TEST(HttpFetch, RedirectToAnotherHostCarriesNoCredential) {
+  for (const bool bearer : {false, true}) {
+    SCOPED_TRACE(bearer ? "bearer token" : "basic auth");
+    // Two servers on loopback: another port is another origin, and "localhost" another host name.
+    Recorder other_seen;
+    Server other([&](const Request& q) {
+      other_seen.add(q);
+      return body_response("elsewhere 1\n");
+    });
+    Recorder origin_seen;
+    const std::string target = "http://localhost:" + std::to_string(other.port()) + "/metrics";
+    Server origin([&](const Request& q) {
+      origin_seen.add(q);
+      return redirect_to(target);
+    });
+    const std::string token = bearer ? token_file_with("token-bearer-7") : std::string();
+    HttpClient client;
+    const std::size_t idx = client.add_job(job_with_every_credential(origin.url(), token));
+    for (int scrape = 0; scrape < 2; ++scrape) {  // the second scrape starts at the origin again
+      const Outcome r = fetch(client, idx);
+      EXPECT_TRUE(r.ok) << r.error;
+      EXPECT_EQ(r.body, "elsewhere 1\n");
+    }
+    if (bearer) ::unlink(token.c_str());
+    const auto at_origin = origin_seen.all();
+    const auto elsewhere = other_seen.all();
+    ASSERT_EQ(at_origin.size(), 2u);
+    ASSERT_EQ(elsewhere.size(), 2u);
+    for (const Request& q : at_origin) {
+      expect_all_credentials(q, bearer ? "Bearer token-bearer-7" : "Basic c2NyYXBlcjpwdy1iYXNpYy03");
+    }
+    for (const Request& q : elsewhere) {
+      EXPECT_TRUE(credentials_in(q).empty()) << ::testing::PrintToString(credentials_in(q));
+      EXPECT_EQ(q.header("authorization"), "");
+      EXPECT_EQ(q.header("x-api-key"), "");
+      EXPECT_EQ(q.header("x-custom-auth"), "");
+      EXPECT_EQ(q.header("cookie"), "");
+      EXPECT_NE(q.header("accept").find("text/plain"), std::string::npos);  // still a scrape
+    }
+  }
+}
+
+TEST(HttpFetch, RedirectWithinTheOriginKeepsTheCredentials) {
+  Recorder seen;
+  Server server([&](const Request& q) {
+    seen.add(q);
+    if (q.target == "/old") return redirect_to("/metrics");
+    return body_response("final 1\n");
+  });
+  const std::string token = token_file_with("token-bearer-7");
+  HttpClient client;
+  const Outcome r = fetch(client, client.add_job(job_with_every_credential(server.url("/old"), token)));
+  ::unlink(token.c_str());
+  EXPECT_TRUE(r.ok) << r.error;
+  const auto all = seen.all();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].target, "/metrics");
+  expect_all_credentials(all[1], "Bearer token-bearer-7");
+}
+
+TEST(HttpFetch, RedirectAwayAndBackSendsNoCredentialBackEither) {
+  // Once a transfer left the origin, what comes back through another host is not trusted.
+  Recorder origin_seen;
+  std::uint16_t origin_port = 0;
+  Server other([&](const Request&) {
+    return redirect_to("http://127.0.0.1:" + std::to_string(origin_port) + "/metrics");
+  });
+  Server origin([&](const Request& q) {
+    origin_seen.add(q);
+    if (q.target == "/start") return redirect_to("http://localhost:" + std::to_string(other.port()) + "/bounce");
+    return body_response("final 1\n");
+  });
+  origin_port = origin.port();
+  HttpClient client;
+  JobConfig j = job_for(origin.url("/start"));
+  j.api_key = "key-api-7";
+  const Outcome r = fetch(client, client.add_job(j));
+  EXPECT_TRUE(r.ok) << r.error;
+  const auto all = origin_seen.all();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].header("x-api-key"), "key-api-7");
+  EXPECT_EQ(all[1].header("x-api-key"), "");
+}
+
+TEST(HttpFetch, NotFollowRedirectsStopsACrossHostRedirectToo) {
+  Recorder other_seen;
+  Server other([&](const Request& q) {
+    other_seen.add(q);
+    return body_response("elsewhere 1\n");
+  });
+  Server origin([&](const Request&) { return redirect_to(other.url()); });
+  HttpClient client;
+  JobConfig j = job_for(origin.url());
+  j.api_key = "key-api-7";
+  j.not_follow_redirects = true;
+  const Outcome r = fetch(client, client.add_job(j));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_TRUE(other_seen.all().empty());
+}
+
 TEST(HttpFetch, NotFollowRedirectsNamesThe3xx) {
   Server server([&](const Request& q) {
     if (q.target == "/old") return redirect_to("/metrics");
