@@ -381,7 +381,6 @@ struct HttpClient::Impl {
     curl_slist* headers = on ? (job.bearer_node != nullptr ? job.bearer_node : job.base_headers) : job.public_headers;
     const bool basic = on && !job.username.empty();
     CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_HTTPHEADER, headers);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(job.easy, CURLOPT_HTTPAUTH, basic ? static_cast<long>(CURLAUTH_BASIC) : static_cast<long>(CURLAUTH_NONE));
     if (rc == CURLE_OK) rc = curl_easy_setopt(job.easy, CURLOPT_USERNAME, basic ? job.username.c_str() : nullptr);
     if (rc == CURLE_OK) rc = curl_easy_setopt(job.easy, CURLOPT_PASSWORD, basic ? job.password.c_str() : nullptr);
     if (rc != CURLE_OK) {
@@ -610,6 +609,22 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   job->origin = origin_of(cfg.url.c_str());
   job->username = cfg.username;
   job->password = cfg.password;
+  if (job->username.empty()) {
+    // Userinfo in the URL is basic auth too (libcurl's and go.d's reading): kept here so that a
+    // redirect within the origin still carries it, and one elsewhere does not.
+    if (CURLU* u = curl_url(); u != nullptr) {
+      char* user = nullptr;
+      char* password = nullptr;
+      if (curl_url_set(u, CURLUPART_URL, cfg.url.c_str(), 0) == CURLUE_OK &&
+          curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK) {
+        job->username = user;
+        if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK) job->password = password;
+      }
+      curl_free(user);
+      curl_free(password);
+      curl_url_cleanup(u);
+    }
+  }
 
   const std::string where = "job '" + cfg.name + "' (" + redact_url(cfg.url) + "): ";
 
@@ -659,11 +674,7 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   VMQ_SET(CURLOPT_HEADERFUNCTION, &Impl::on_header);
   VMQ_SET(CURLOPT_HEADERDATA, static_cast<void*>(job.get()));
 
-  if (!cfg.username.empty()) {
-    VMQ_SET(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    VMQ_SET(CURLOPT_USERNAME, cfg.username.c_str());
-    VMQ_SET(CURLOPT_PASSWORD, cfg.password.c_str());
-  }
+  VMQ_SET(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));  // user and password: set_credentials()
 
   VMQ_SET(CURLOPT_SSL_VERIFYPEER, cfg.tls_skip_verify ? 0L : 1L);
   VMQ_SET(CURLOPT_SSL_VERIFYHOST, cfg.tls_skip_verify ? 0L : 2L);

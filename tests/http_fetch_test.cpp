@@ -667,8 +667,9 @@ void expect_all_credentials(const Request& q, const std::string& authorization) 
 }
 
 TEST(HttpFetch, RedirectToAnotherHostCarriesNoCredential) {
-  for (const bool bearer : {false, true}) {
-    SCOPED_TRACE(bearer ? "bearer token" : "basic auth");
+  for (const std::string mode : {"basic auth", "url userinfo", "bearer token"}) {
+    SCOPED_TRACE(mode);
+    const bool bearer = mode == "bearer token";
     // Two servers on loopback: another port is another origin, and "localhost" another host name.
     Recorder other_seen;
     Server other([&](const Request& q) {
@@ -683,7 +684,13 @@ TEST(HttpFetch, RedirectToAnotherHostCarriesNoCredential) {
     });
     const std::string token = bearer ? token_file_with("token-bearer-7") : std::string();
     HttpClient client;
-    const std::size_t idx = client.add_job(job_with_every_credential(origin.url(), token));
+    JobConfig j = job_with_every_credential(origin.url(), token);
+    if (mode == "url userinfo") {
+      j.url.insert(std::string("http://").size(), j.username + ":" + j.password + "@");
+      j.username.clear();
+      j.password.clear();
+    }
+    const std::size_t idx = client.add_job(j);
     for (int scrape = 0; scrape < 2; ++scrape) {  // the second scrape starts at the origin again
       const Outcome r = fetch(client, idx);
       EXPECT_TRUE(r.ok) << r.error;
