@@ -1159,16 +1159,12 @@ std::vector<std::string> JobConfig::secrets() const {
   add_basic_auth_secret(out, proxy_username, proxy_password);
   add_url_secrets(out, url);
   add_url_secrets(out, proxy_url);
-  // Credentials passed as extra headers (go.d users put API keys there) are secrets too.
-  for (const auto& [header, value] : headers) {
-    if (iequals(header, "authorization") || iequals(header, "proxy-authorization") ||
-        iequals(header, "x-api-key") || iequals(header, "cookie")) {
-      add_secret(out, value);
-      // "Bearer abc": the credential alone may be logged too.
-      if (const std::size_t sp = value.find(' '); sp != std::string::npos) {
-        add_secret(out, value.substr(sp + 1));
-      }
-    }
+  // Every header the user set may carry a credential (go.d users put API keys and tokens there
+  // under any name): each value is a secret, and its last word too ("Bearer abc" → "abc").
+  for (const auto& header : headers) {
+    const std::string& value = header.second;
+    add_secret(out, value);
+    if (const std::size_t sp = value.find_last_of(" \t"); sp != std::string::npos) add_secret(out, value.substr(sp + 1));
   }
   return out;
 }

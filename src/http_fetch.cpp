@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "vmq/log.h"
+#include "vmq/redact.h"
 
 namespace vmq {
 namespace {
@@ -125,19 +126,6 @@ std::string_view standard_reason(long status) {
     case 504: return "Gateway Timeout";
     default: return {};
   }
-}
-
-// Replaces every occurrence of every secret by "***". Applied to every error message, because
-// curl's error buffer is built from network input and URL parts we do not control.
-void redact(std::string& text, const std::vector<std::string>& secrets, std::string_view extra) {
-  auto scrub = [&text](std::string_view secret) {
-    if (secret.empty()) return;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  };
-  for (const auto& s : secrets) scrub(s);
-  scrub(extra);
 }
 
 }  // namespace
@@ -291,7 +279,8 @@ struct HttpClient::Impl {
     FetchResult r;
     r.ok = false;
     r.error = std::move(error);
-    vmq::redact(r.error, job.secrets, job.bearer_token);
+    // Every error message: curl's error buffer is built from network input and URL parts.
+    redact_secrets(r.error, job.secrets, job.bearer_token);
     r.seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
     return r;
   }
@@ -816,16 +805,9 @@ std::size_t HttpClient::poll(int max_wait_ms,
 }
 
 void HttpClient::redact(std::size_t idx, std::string& text) const {
-  if (idx >= impl_->jobs.size() || text.empty()) return;
+  if (idx >= impl_->jobs.size()) return;
   const Impl::Job& job = *impl_->jobs[idx];
-  auto scrub = [&text](std::string_view secret) {
-    if (secret.size() < 3) return;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  };
-  for (const auto& s : job.secrets) scrub(s);
-  scrub(job.bearer_token);
+  redact_secrets(text, job.secrets, job.bearer_token);
 }
 
 // libcurl documents curl_multi_wakeup as callable from any thread. It does not document it as

@@ -666,6 +666,18 @@ void expect_all_credentials(const Request& q, const std::string& authorization) 
   EXPECT_EQ(q.header("cookie"), "session=cookie-7");
 }
 
+TEST(HttpFetch, RedactTreatsEveryUserHeaderAndShortSecretsAsWholeTokens) {
+  HttpClient client;
+  JobConfig j = job_for("http://127.0.0.1:9/metrics");
+  j.password = "a";
+  j.username = "u";
+  j.headers = {{"X-Tenant-Token", "hv1"}};
+  const std::size_t idx = client.add_job(j);
+  std::string text = "failed: a server echoed hv1 and a (not hv12, not data)";
+  client.redact(idx, text);
+  EXPECT_EQ(text, "failed: *** server echoed *** and *** (not hv12, not data)");
+}
+
 TEST(HttpFetch, RedirectToAnotherHostCarriesNoCredential) {
   for (const std::string mode : {"basic auth", "url userinfo", "bearer token"}) {
     SCOPED_TRACE(mode);
