@@ -800,7 +800,8 @@ void Parser::parse_top_level(const YAML::Node& root) {
       jobs_loc = kloc;
       have_jobs = true;
     } else {
-      fail(kloc, unknown_key_text(name, kTopKeys));
+      // go.d warns and goes on: one misspelt key must not stop the jobs that are fine.
+      problem(kloc, unknown_key_text(name, kTopKeys) + "; the key is ignored");
     }
   }
   if (!have_jobs || jobs.IsNull()) {
@@ -1064,26 +1065,25 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
     error(job_loc, "key 'url' is missing; " + std::string(kUrlExpected));
   }
 
-  // Duplicate names make chart ids collide: the whole file is wrong, not one job. The chart
-  // type is built exactly as the charts code does ("vernemq_" + the sanitised name, then the
-  // writer's own sanitising and length cap), so names that differ only in characters Netdata
-  // ids cannot hold count as duplicates too.
-  if (named) {
+  // Names that make chart ids collide: as go.d, the later job is skipped and the others run.
+  // The chart type is built exactly as the charts code does ("vernemq_" + the sanitised name,
+  // then the writer's own sanitising and length cap), so names that differ only in characters
+  // Netdata ids cannot hold count as duplicates too. Only a usable job claims its name.
+  if (named && errors.empty()) {
     const std::string chart_type = sanitize_id("vernemq_" + sanitize_id(job.name));
     if (auto [it, inserted] = names_.emplace(chart_type, SeenName{job.name, name_loc}); !inserted) {
       const std::string unnamed =
           seen.count("name") == 0 ? " (a job without 'name' is named 'vernemq')" : "";
       if (it->second.name == job.name) {
-        fail(name_loc, "duplicate job name " + shown(job.name) + unnamed +
-                           ": also used by the job at " + where(source_, it->second.loc) +
-                           "; expected unique job names");
+        error(name_loc, "duplicate job name " + shown(job.name) + unnamed + ": also used by the job at " +
+                            where(source_, it->second.loc) + "; expected unique job names");
+      } else {
+        error(name_loc, "its name" + unnamed + " and the name " + shown(it->second.name) +
+                            " of the job at " + where(source_, it->second.loc) + " both become the chart type " +
+                            shown(chart_type) +
+                            "; expected names that differ in letters, digits, '_' or '-' (other "
+                            "characters become '_', and only the first 92 count)");
       }
-      fail(name_loc, "job name " + shown(job.name) + unnamed + " and the name " +
-                         shown(it->second.name) + " of the job at " +
-                         where(source_, it->second.loc) + " both become the chart type " +
-                         shown(chart_type) +
-                         "; expected names that differ in letters, digits, '_' or '-' (other "
-                         "characters become '_', and only the first 92 count)");
     }
   }
 

@@ -511,15 +511,22 @@ TEST(ConfigKeys, UnknownJobKeySkipsTheJobAndListsKnownKeys) {
   EXPECT_HAS(p, "max_body_size");
 }
 
-TEST(ConfigKeys, UnknownTopLevelKeyIsAConfigError) {
-  const std::string e = error_of("update_every: 1\njbos:\n  - name: a\n");
-  EXPECT_HAS(e, "test.conf:2:1: unknown key 'jbos'");
-  EXPECT_HAS(e, "did you mean 'jobs'?");
-  EXPECT_HAS(e, "known keys: update_every, autodetection_retry, priority, jobs");
+TEST(ConfigKeys, UnknownTopLevelKeyIsAWarningAndTheJobsRun) {
+  // go.d: a misspelt key beside a healthy job is reported, the job still runs.
+  const Config c = parse("update_everyy: 1\njobs:\n  - name: a\n    url: http://h/\n");
+  ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
+  EXPECT_EQ(c.update_every, 1);
+  ASSERT_EQ(c.problems.size(), 1u) << all_problems(c);
+  EXPECT_HAS(c.problems[0], "test.conf:1:1: unknown key 'update_everyy'");
+  EXPECT_HAS(c.problems[0], "did you mean 'update_every'?");
+  EXPECT_HAS(c.problems[0], "known keys: update_every, autodetection_retry, priority, jobs");
+  EXPECT_HAS(c.problems[0], "the key is ignored");
 }
 
 TEST(ConfigKeys, UnrelatedUnknownKeyHasNoGuess) {
-  const std::string e = error_of("something_else: 1\n");
+  const Config c = parse("something_else: 1\njobs:\n  - name: a\n    url: http://h/\n");
+  ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
+  const std::string e = all_problems(c);
   EXPECT_HAS(e, "unknown key 'something_else'");
   EXPECT_LACKS(e, "did you mean");
 }
@@ -554,20 +561,44 @@ TEST(ConfigKeys, DuplicateTopLevelKeyIsAConfigError) {
 
 // ------------------------------------------------------------------ file-level errors
 
-TEST(ConfigFileErrors, DuplicateJobNamesNameBothLines) {
-  const std::string e = error_of(
+TEST(ConfigDuplicates, TheLaterJobIsSkippedNamingBothLinesAndTheOthersRun) {
+  const Config c = parse(
       "jobs:\n  - name: a\n    url: http://h/\n"
-      "  - name: a\n    url: http://i/\n");
-  EXPECT_HAS(e, "test.conf:4:11: duplicate job name 'a'");
-  EXPECT_HAS(e, "also used by the job at test.conf:2:11");
+      "  - name: a\n    url: http://i/\n"
+      "  - name: b\n    url: http://j/\n");
+  ASSERT_EQ(c.jobs.size(), 2u) << all_problems(c);
+  EXPECT_EQ(c.jobs[0].name, "a");
+  EXPECT_EQ(c.jobs[0].url, "http://h/");  // the first one keeps the name
+  EXPECT_EQ(c.jobs[1].name, "b");
+  ASSERT_EQ(c.problems.size(), 1u) << all_problems(c);
+  EXPECT_HAS(c.problems[0], "test.conf:4:11: job 'a': duplicate job name 'a'");
+  EXPECT_HAS(c.problems[0], "also used by the job at test.conf:2:11");
+  EXPECT_HAS(c.problems[0], "the job is skipped");
 }
 
-TEST(ConfigFileErrors, NamesThatBecomeTheSameChartIdCollide) {
+TEST(ConfigDuplicates, AnUnusableJobDoesNotClaimItsName) {
+  const Config c = parse(
+      "jobs:\n  - name: a\n    url: gopher://h/\n"
+      "  - name: a\n    url: http://i/\n");
+  ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
+  EXPECT_EQ(c.jobs[0].url, "http://i/");
+  EXPECT_LACKS(all_problems(c), "duplicate");
+}
+
+TEST(ConfigDuplicates, OnlyDuplicatesOfOneJobLeaveOneJob) {
+  const Config c = parse("jobs:\n  - name: a\n    url: http://h/\n  - name: a\n    url: http://h/\n");
+  EXPECT_EQ(c.jobs.size(), 1u) << all_problems(c);
+}
+
+TEST(ConfigDuplicates, NamesThatBecomeTheSameChartIdCollide) {
   // Netdata ids keep only [A-Za-z0-9_-]: "a.b" and "a_b" would share their charts.
-  const std::string e = error_of(
+  const Config c = parse(
       "jobs:\n  - name: a.b\n    url: http://h/\n"
       "  - name: a_b\n    url: http://i/\n");
-  EXPECT_HAS(e, "test.conf:4:11: job name 'a_b' and the name 'a.b' of the job at test.conf:2:11");
+  ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
+  EXPECT_EQ(c.jobs[0].name, "a.b");
+  const std::string e = all_problems(c);
+  EXPECT_HAS(e, "test.conf:4:11: job 'a_b': its name and the name 'a.b' of the job at test.conf:2:11");
   EXPECT_HAS(e, "both become the chart type 'vernemq_a_b'");
   EXPECT_HAS(e, "expected names that differ");
   // Different names that stay different load fine.
@@ -576,8 +607,10 @@ TEST(ConfigFileErrors, NamesThatBecomeTheSameChartIdCollide) {
             2u);
 }
 
-TEST(ConfigFileErrors, TwoUnnamedJobsCollideOnTheModuleName) {
-  const std::string e = error_of("jobs:\n  - url: http://h/\n  - url: http://i/\n");
+TEST(ConfigDuplicates, TwoUnnamedJobsCollideOnTheModuleName) {
+  const Config c = parse("jobs:\n  - url: http://h/\n  - url: http://i/\n");
+  ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
+  const std::string e = all_problems(c);
   EXPECT_HAS(e, "duplicate job name 'vernemq'");
   EXPECT_HAS(e, "test.conf:3:5");
   EXPECT_HAS(e, "test.conf:2:5");

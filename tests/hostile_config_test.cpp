@@ -173,6 +173,35 @@ TEST_P(HostileConfigProcess, DisablesAndExitsZeroNamingTheProblem) {
   EXPECT_NE(plugin.err().find(path), std::string::npos) << plugin.err();
 }
 
+// go.d's forgiveness, in the real process: two jobs of one name and a misspelt top-level key
+// beside a healthy job. The later duplicate is skipped, the others collect; no DISABLE.
+TEST(HostileConfigProcess, DuplicateNamesAndAMisspeltKeySkipOnlyWhatIsWrong) {
+  std::atomic<std::uint64_t> n{0};
+  loopback::Server server([&](const loopback::Request&) {
+    loopback::Response r;
+    r.body = testing::vernemq_body(n.fetch_add(1));
+    return r;
+  });
+  TempDir dir;
+  const std::string path = dir.write("vernemq.conf", "update_everyy: 1\njobs:\n"
+                                                     "  - name: twin\n    url: " + server.url() + "\n"
+                                                     "  - name: twin\n    url: " + server.url("/other") + "\n"
+                                                     "  - name: third\n    url: " + server.url() + "\n");
+  Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", path});
+  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_third.mqtt_puback_sent_reason", 20s)) << plugin.out() << plugin.err();
+  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_twin.mqtt_puback_sent_reason", 20s)) << plugin.out() << plugin.err();
+  plugin.signal(SIGTERM);
+  ASSERT_EQ(plugin.wait_exit(10s), 0);
+  EXPECT_EQ(plugin.out().find("DISABLE"), std::string::npos);
+  EXPECT_NE(plugin.err().find(path + ":1:1: unknown key 'update_everyy'"), std::string::npos) << plugin.err();
+  EXPECT_NE(plugin.err().find(path + ":5:11: job 'twin': duplicate job name 'twin'"), std::string::npos) << plugin.err();
+  EXPECT_NE(plugin.err().find("the job is skipped"), std::string::npos) << plugin.err();
+  testing::NetdataValidator v;
+  v.feed(plugin.out());
+  v.finish();
+  EXPECT_TRUE(v.ok()) << v.error_report();
+}
+
 std::string merge_bomb() {
   std::string yaml = "jobs:\n  - name: a\n    url: http://h/\n    labels:\n      m0: &m0 {x: 1}\n";
   for (int level = 1; level < 10; ++level) {
