@@ -671,9 +671,9 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   set_str(CURLOPT_SSLCERT, "CURLOPT_SSLCERT (tls_cert)", cfg.tls_cert);
   set_str(CURLOPT_SSLKEY, "CURLOPT_SSLKEY (tls_key)", cfg.tls_key);
 
-  // Like go.d, no proxy unless proxy_url is set: an empty CURLOPT_PROXY also ignores
-  // http_proxy/https_proxy from the environment Netdata happens to run in.
-  VMQ_SET(CURLOPT_PROXY, cfg.proxy_url.c_str());
+  // proxy_url when set; else, like go.d, the environment: libcurl reads http_proxy,
+  // https_proxy (or HTTPS_PROXY), all_proxy and no_proxy itself when CURLOPT_PROXY is never set.
+  set_str(CURLOPT_PROXY, "CURLOPT_PROXY (proxy_url)", cfg.proxy_url);
   set_str(CURLOPT_PROXYUSERNAME, "CURLOPT_PROXYUSERNAME (proxy_username)", cfg.proxy_username);
   set_str(CURLOPT_PROXYPASSWORD, "CURLOPT_PROXYPASSWORD (proxy_password)", cfg.proxy_password);
 

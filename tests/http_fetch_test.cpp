@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <map>
 #include <new>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -975,17 +976,71 @@ TEST(HttpFetch, ProxyGetsTheAbsoluteUrlAndItsOwnCredentials) {
   EXPECT_EQ(reqs[0].header("Proxy-Authorization"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
 }
 
-TEST(HttpFetch, ProxyFromTheEnvironmentIsIgnoredWithoutProxyUrl) {
+// Sets environment variables for one scope and restores them (the proxy tests change the
+// process environment libcurl reads at each transfer).
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars) {
+    for (const auto& [name, value] : vars) {
+      const char* old = std::getenv(name.c_str());
+      saved_.emplace_back(name, old != nullptr ? std::optional<std::string>(old) : std::nullopt);
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, old] : saved_) {
+      if (old) ::setenv(name.c_str(), old->c_str(), 1);
+      else ::unsetenv(name.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST(HttpFetch, ProxyFromTheEnvironmentWithoutProxyUrlAsGoD) {
+  Recorder rec;
+  Server proxy([&](const Request& q) {
+    rec.add(q);
+    return body_response("via env proxy\n");
+  });
+  const ScopedEnv env({{"http_proxy", "http://127.0.0.1:" + std::to_string(proxy.port())}, {"no_proxy", ""}});
+  HttpClient client;
+  const Outcome r = fetch(client, client.add_job(job_for("http://vernemq.invalid:8888/metrics")));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.body, "via env proxy\n");
+  const auto reqs = rec.all();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].target, "http://vernemq.invalid:8888/metrics");
+}
+
+TEST(HttpFetch, NoProxyFromTheEnvironmentGoesDirect) {
   Server server([&](const Request&) { return body_response("direct\n"); });
   const std::string dead = "http://127.0.0.1:" + std::to_string(closed_port());
-  ASSERT_EQ(::setenv("http_proxy", dead.c_str(), 1), 0);
-  ASSERT_EQ(::setenv("no_proxy", "", 1), 0);
+  const ScopedEnv env({{"http_proxy", dead}, {"no_proxy", "127.0.0.1"}});
   HttpClient client;
   const Outcome r = fetch(client, client.add_job(job_for(server.url())));
-  ::unsetenv("http_proxy");
-  ::unsetenv("no_proxy");
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.body, "direct\n");
+}
+
+TEST(HttpFetch, ProxyUrlWinsOverTheEnvironment) {
+  Recorder rec;
+  Server proxy([&](const Request& q) {
+    rec.add(q);
+    return body_response("via proxy_url\n");
+  });
+  const std::string dead = "http://127.0.0.1:" + std::to_string(closed_port());
+  const ScopedEnv env({{"http_proxy", dead}, {"no_proxy", ""}});
+  HttpClient client;
+  JobConfig j = job_for("http://vernemq.invalid:8888/metrics");
+  j.proxy_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  const Outcome r = fetch(client, client.add_job(j));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.body, "via proxy_url\n");
+  EXPECT_EQ(rec.all().size(), 1u);
 }
 
 TEST(HttpFetch, TlsFilesAreHandedToLibcurl) {
