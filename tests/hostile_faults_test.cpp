@@ -76,7 +76,9 @@ TEST(HostileFaults, SigtermWhileFortyTransfersTrickleExitsZeroWithinASecond) {
   for (int i = 0; i < 40; ++i) jobs.emplace_back("slow" + std::to_string(i), slow.url());
   // Every second a new transfer replaces the one still trickling (its timeout is cut to the
   // interval), so at any moment forty transfers are receiving.
-  const std::string conf = dir.write("vernemq.conf", conf_for(jobs, "    timeout: 30\n"));
+  // No transfer ever completes: with go.d's default autodetection_retry (0) every job would be
+  // dropped at its first failed check; retried every second they stay under way.
+  const std::string conf = dir.write("vernemq.conf", "autodetection_retry: 1\n" + conf_for(jobs, "    timeout: 30\n"));
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
   // Wait until the first transfers are under way (a second tick has passed).
   plugin.pump(2200ms);

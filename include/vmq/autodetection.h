@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace vmq {
 
@@ -46,5 +47,9 @@ class AutodetectionRetry {
   bool detected_ = false;
   bool dropped_ = false;
 };
+
+// Feeds a scrape's outcome to `detect` and logs what it decided (a drop, a retry), naming the job.
+AutodetectionRetry::Verdict autodetection_result(std::string_view job, AutodetectionRetry& detect, bool ok,
+                                                 std::int64_t mono_us, int retry_s);
 
 }  // namespace vmq
