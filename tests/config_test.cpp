@@ -16,6 +16,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -807,33 +808,68 @@ TEST(ConfigFile, ShippedStockFileLoadsClean) {
   EXPECT_EQ(c.jobs[0].url, kDefaultUrl);
 }
 
-TEST(ConfigFile, ShippedStockFileDocumentsEveryKey) {
+// The reference comments of conf.d/vernemq.conf against the key table (config_keys()): every
+// key has an entry in its section with the table's default, and every entry is a known key.
+struct RefEntry {
+  bool global;
+  std::vector<std::string> names;  // "#  - username, password" documents two keys
+  std::string text;
+};
+
+std::vector<RefEntry> reference_entries(const std::string& conf) {
+  std::vector<RefEntry> out;
+  bool global = true;
+  bool in_sections = false;
+  std::istringstream in(conf);
+  for (std::string line; std::getline(in, line);) {
+    if (line == "# [ GLOBAL ]") in_sections = true, global = true;
+    if (line == "# [ JOBS ]") global = false;
+    if (!in_sections || !line.starts_with("#")) continue;
+    if (line.starts_with("#  - ")) {
+      RefEntry e{global, {}, ""};
+      std::istringstream names(line.substr(5));
+      for (std::string n; std::getline(names, n, ',');) e.names.push_back(n.substr(n.find_first_not_of(' ')));
+      out.push_back(std::move(e));
+    } else if (!out.empty() && line.starts_with("#    ")) {
+      out.back().text += line.substr(5) + " ";
+    }
+  }
+  return out;
+}
+
+TEST(ConfigFile, ShippedStockFileDocumentsEveryKeyAsTheTableSays) {
   std::ifstream in(std::string(VMQ_SOURCE_DIR) + "/conf.d/vernemq.conf");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const char* key : {"update_every",
-                          "autodetection_retry",
-                          "priority",
-                          "name",
-                          "url",
-                          "timeout",
-                          "username",
-                          "password",
-                          "api_key",
-                          "bearer_token_file",
-                          "headers",
-                          "proxy_url",
-                          "proxy_username",
-                          "proxy_password",
-                          "tls_ca",
-                          "tls_cert",
-                          "tls_key",
-                          "tls_skip_verify",
-                          "not_follow_redirects",
-                          "max_body_size"}) {
-    // An entry is "#  - key" or "#  - key1, key2".
-    const std::regex entry("\\n#  - ([a-z_]+, )*" + std::string(key) + "(,|\\n)");
-    EXPECT_TRUE(std::regex_search(text, entry)) << "no documentation entry for " << key;
+  const std::vector<RefEntry> entries = reference_entries(text);
+  ASSERT_GE(entries.size(), 15u) << "the reference section was not found";
+  for (const ConfigKey& key : config_keys()) {
+    if (key.name == "jobs") continue;  // the JOBS section itself
+    SCOPED_TRACE(std::string(key.name) + (key.global ? " (global)" : " (job)"));
+    const auto it = std::find_if(entries.begin(), entries.end(), [&](const RefEntry& e) {
+      return e.global == key.global && std::find(e.names.begin(), e.names.end(), key.name) != e.names.end();
+    });
+    ASSERT_NE(it, entries.end()) << "no entry in conf.d/vernemq.conf";
+    if (!key.default_value.empty()) {
+      EXPECT_HAS(it->text, "Default: " + std::string(key.default_value));
+    }
   }
+  for (const RefEntry& e : entries) {
+    for (const std::string& name : e.names) {
+      const bool known = std::any_of(config_keys().begin(), config_keys().end(),
+                                     [&](const ConfigKey& k) { return k.name == name && k.global == e.global; });
+      EXPECT_TRUE(known) << "conf.d/vernemq.conf documents '" << name << "', which the table does not know";
+    }
+  }
+}
+
+TEST(ConfigKeys, TheTableDrivesTheKnownKeysInMessages) {
+  std::string expected;
+  for (const ConfigKey& k : config_keys()) {
+    if (k.global) continue;
+    expected += (expected.empty() ? "" : ", ") + std::string(k.name);
+  }
+  const Config c = parse("jobs:\n  - name: a\n    url: http://h/\n    tiemout: 1\n");
+  EXPECT_HAS(all_problems(c), "known keys: " + expected);
 }
 
 // ------------------------------------------------------------------ which file
