@@ -380,9 +380,9 @@ struct HttpClient::Impl {
     return true;
   }
 
-  // After a finished 3xx with a Location: starts the request to the next URL on the same easy
-  // handle, with the credentials only when it stays on the origin. True when the transfer goes
-  // on; false with `error` set when it must end as failed.
+  // After a finished 3xx: starts the request to its Location on the same easy handle, with the
+  // credentials only when it stays on the origin. True when the transfer goes on; false when it
+  // ends: with `error` set when following failed, without when there is nowhere to go.
   bool follow_redirect(Job& job, std::string& error) {
     if (++job.redirects > kMaxRedirects) {
       error = "too many redirects (more than " + std::to_string(kMaxRedirects) + ")";
@@ -390,8 +390,7 @@ struct HttpClient::Impl {
     }
     char* location = nullptr;
     if (curl_easy_getinfo(job.easy, CURLINFO_REDIRECT_URL, &location) != CURLE_OK || location == nullptr) {
-      error = "a redirect without a usable Location";
-      return false;
+      return false;  // no Location: the 3xx is the answer ("HTTP 302 Found"), as libcurl had it
     }
     const std::string next_origin = origin_of(location);
     if (next_origin.empty()) {

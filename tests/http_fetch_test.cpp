@@ -787,6 +787,16 @@ TEST(HttpFetch, NotFollowRedirectsStopsACrossHostRedirectToo) {
   EXPECT_TRUE(other_seen.all().empty());
 }
 
+TEST(HttpFetch, RedirectWithoutLocationIsTheStatus) {
+  Server server([&](const Request&) { return body_response("moved, but where?", 302); });
+  HttpClient client;
+  const Outcome r = fetch(client, client.add_job(job_for(server.url())));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(r.error, "HTTP 302 Found");
+  EXPECT_EQ(server.requests_served(), 1u);
+}
+
 TEST(HttpFetch, NotFollowRedirectsNamesThe3xx) {
   Server server([&](const Request& q) {
     if (q.target == "/old") return redirect_to("/metrics");
