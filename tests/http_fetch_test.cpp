@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "loopback_http.h"
+#include "subprocess.h"
 
 // Counts C++ allocations made by the test thread while armed (server threads are not counted),
 // to check that a scrape in steady state allocates nothing on our side.
@@ -768,6 +769,44 @@ TEST(HttpFetch, RedirectAwayAndBackSendsNoCredentialBackEither) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].header("x-api-key"), "key-api-7");
   EXPECT_EQ(all[1].header("x-api-key"), "");
+}
+
+TEST(HttpFetch, RedirectFromHttpsToHttpCarriesNoCredential) {
+  // A real TLS origin: `openssl s_server -HTTP` answers GET /metrics with the file "metrics",
+  // a complete HTTP response: a redirect to a plain-HTTP loopback server.
+  Recorder plain_seen;
+  Server plain([&](const Request& q) {
+    plain_seen.add(q);
+    return body_response("in clear 1\n");
+  });
+  testing::TempDir dir;
+  dir.write("metrics", "HTTP/1.0 302 Found\r\nLocation: " + plain.url() + "\r\nContent-Length: 0\r\n\r\n");
+  const std::string cert = dir.path() + "/cert.pem";
+  const std::string key = dir.path() + "/key.pem";
+  testing::Subprocess gen({"/bin/sh", "-c",
+                           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" + key + "' -out '" +
+                               cert + "' 2>&1"});
+  ASSERT_EQ(gen.wait_exit(30s), 0) << gen.out();
+  testing::Subprocess tls({"/bin/sh", "-c",
+                           "cd '" + dir.path() + "' && exec openssl s_server -accept 127.0.0.1:0 -HTTP -cert '" + cert +
+                               "' -key '" + key + "'"});
+  ASSERT_TRUE(tls.wait_for_stdout("ACCEPT", 10s)) << tls.out() << tls.err();
+  const auto at = tls.out().find("ACCEPT 127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << tls.out();
+  const std::string port = tls.out().substr(at + 17, tls.out().find_first_not_of("0123456789", at + 17) - at - 17);
+
+  HttpClient client;
+  JobConfig j = job_with_every_credential("https://127.0.0.1:" + port + "/metrics", "");
+  j.tls_ca = cert;
+  const Outcome r = fetch(client, client.add_job(j), 5000);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.body, "in clear 1\n");
+  const auto seen = plain_seen.all();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(credentials_in(seen[0]).empty()) << ::testing::PrintToString(credentials_in(seen[0]));
+  EXPECT_EQ(seen[0].header("authorization"), "");
+  EXPECT_EQ(seen[0].header("x-api-key"), "");
 }
 
 TEST(HttpFetch, NotFollowRedirectsStopsACrossHostRedirectToo) {
