@@ -80,8 +80,9 @@ TEST(HostileFaults, SigtermWhileFortyTransfersTrickleExitsZeroWithinASecond) {
   // dropped at its first failed check; retried every second they stay under way.
   const std::string conf = dir.write("vernemq.conf", "autodetection_retry: 1\n" + conf_for(jobs, "    timeout: 30\n"));
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
-  // Wait until the first transfers are under way (a second tick has passed).
-  plugin.pump(2200ms);
+  // The sign: all forty transfers are under way (a deadline, not a fixed wait).
+  const auto ready_by = std::chrono::steady_clock::now() + 20s;
+  while (slow.requests_served() < 40 && std::chrono::steady_clock::now() < ready_by) plugin.pump(50ms);
   ASSERT_GE(slow.requests_served(), 40u) << plugin.err();
   const auto t0 = std::chrono::steady_clock::now();
   plugin.signal(SIGTERM);
