@@ -14,7 +14,8 @@ class AutodetectionRetry {
  public:
   enum class Verdict { collect, retry_later, drop };
 
-  explicit AutodetectionRetry(int retry_s) : retry_us_(static_cast<std::int64_t>(retry_s < 0 ? 0 : retry_s) * 1'000'000) {}
+  explicit AutodetectionRetry(int retry_s)
+      : retry_us_(static_cast<std::int64_t>(retry_s < 0 ? 0 : retry_s) * 1'000'000) {}
 
   // Whether the job may start a scrape at this tick.
   [[nodiscard]] bool may_scrape(std::int64_t mono_us) const {
