@@ -10,6 +10,17 @@ constexpr std::string_view kMask = "***";
 
 bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
+// Whether text[i], next to a match, continues the word the match sits in. '.' and '-' do when a
+// word character lies beyond them ("127.0.0.1", "node-1"), not at a sentence's end ("key abc.").
+bool joins_before(std::string_view text, std::size_t i) {
+  if (word_char(text[i])) return true;
+  return (text[i] == '.' || text[i] == '-') && i > 0 && word_char(text[i - 1]);
+}
+bool joins_after(std::string_view text, std::size_t i) {
+  if (word_char(text[i])) return true;
+  return (text[i] == '.' || text[i] == '-') && i + 1 < text.size() && word_char(text[i + 1]);
+}
+
 void redact_one(std::string& text, std::string_view secret) {
   if (secret.empty()) return;
   const bool anywhere = secret.size() >= kRedactAnywhereFrom;
@@ -20,8 +31,8 @@ void redact_one(std::string& text, std::string_view secret) {
   std::size_t pos = text.find(secret);
   while (pos != std::string::npos) {
     const std::size_t end = pos + secret.size();
-    const bool whole = (!check_front || pos == 0 || !word_char(text[pos - 1])) &&
-                       (!check_back || end == text.size() || !word_char(text[end]));
+    const bool whole = (!check_front || pos == 0 || !joins_before(text, pos - 1)) &&
+                       (!check_back || end == text.size() || !joins_after(text, end));
     if (anywhere || whole) {
       text.replace(pos, secret.size(), kMask);
       pos = text.find(secret, pos + kMask.size());

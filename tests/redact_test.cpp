@@ -28,6 +28,13 @@ TEST(Redact, ShortSecretsAreTokensNotParts) {
   EXPECT_EQ(redacted("not_ok ok", {"ok"}), "not_ok ***");
 }
 
+TEST(Redact, DottedWordsAreWholeButASentencesFullStopIsNot) {
+  // A node name or address must not lose a digit to a one-character secret (a header "1").
+  EXPECT_EQ(redacted("VerneMQ@127.0.0.1 node-1 every 1 s", {"1"}), "VerneMQ@127.0.0.1 node-1 every *** s");
+  EXPECT_EQ(redacted("invalid key abc. Next", {"abc"}), "invalid key ***. Next");
+  EXPECT_EQ(redacted("key abc-", {"abc"}), "key ***-");
+}
+
 TEST(Redact, PunctuationAtTheSecretsEdgeIsItsOwnBoundary) {
   // The secret starts with '-': whatever letter precedes it, the secret is still delimited.
   EXPECT_EQ(redacted("key x-k1 sent", {"-k1"}), "key x*** sent");

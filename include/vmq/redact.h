@@ -14,8 +14,9 @@ namespace vmq {
 inline constexpr std::size_t kRedactAnywhereFrom = 8;
 
 // Replaces each occurrence of each secret in `text` by "***": a secret shorter than
-// kRedactAnywhereFrom only where it is a whole token (no letter or digit touches it on a side
-// where the secret itself starts or ends with one). Empty secrets are ignored.
+// kRedactAnywhereFrom only where it is a whole token (no letter, digit or '_' touches it, nor a
+// '.' or '-' inside a dotted word like "127.0.0.1", on a side where the secret itself starts or
+// ends with one). Empty secrets are ignored.
 void redact_secrets(std::string& text, const std::vector<std::string>& secrets, std::string_view extra = {});
 
 }  // namespace vmq
