@@ -8,7 +8,10 @@
 #
 # Usage: ./demo.sh [--port PORT] [--no-build]
 #   --port PORT  the dashboard's port (default 19999, or a free one when 19999 is taken)
-#   --no-build   use the build in $BUILD_DIR (default build) as it is: no apt, no cmake --build
+#   --no-build   use the build in $BUILD_DIR (default build-demo) as it is: no apt, no cmake --build
+#
+# The demo has its own build directory (build-demo), so ./demo.sh then ./test.sh (which builds
+# the tests in build/) work in either order. SIGTERM stops it like Ctrl-C (for scripts and CI).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -18,15 +21,16 @@ while (($# > 0)); do
   case "$1" in
     --port) port=${2:?--port needs a value}; shift 2 ;;
     --no-build) build_it=0; shift ;;
-    -h|--help) sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "demo.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 
-build=${BUILD_DIR:-build}
+build=${BUILD_DIR:-build-demo}
 if ((build_it)); then
   scripts/install-deps.sh --with-netdata
-  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=OFF >/dev/null
+  # Every cache option the demo depends on, so a directory configured otherwise is set right.
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=OFF -DVMQ_BUILD_BENCH=OFF >/dev/null
   cmake --build "$build" -j"$(nproc)" --target vernemq.plugin vernemq-sim
 fi
 

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what is needed (Debian 12), builds everything, and runs every test:
-#   1. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and the plugin's
-#      process tests under valgrind memcheck (scripts/test-sanitizers.sh);
-#   2. each libFuzzer target for FUZZ_SECONDS (default 30) (scripts/fuzz.sh);
-#   3. the normal build and every test: unit, process, real-Netdata end-to-end, benchmarks smoke.
-# QUICK=1 runs only step 3.
+#   1. the normal build (build/, tests and benchmarks on), once;
+#   2. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/),
+#      and the plugin's process tests under valgrind memcheck, reusing build/
+#      (scripts/test-sanitizers.sh);
+#   3. each libFuzzer target for FUZZ_SECONDS (default 30) (scripts/fuzz.sh, build-fuzz/);
+#   4. every test of the normal build, in parallel: unit, process, real-Netdata e2e, bench smoke.
+# QUICK=1 runs only steps 1 and 4. Each configuration has its own build directory and sets every
+# cache option it depends on, so ./demo.sh (build-demo/) before or after this changes nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh --with-netdata
 build=${BUILD_DIR:-build}
+jobs=${JOBS:-$(nproc)}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j"$jobs"
 if [[ "${QUICK:-0}" != 1 ]]; then
-  BUILD_DIR="$build" scripts/test-sanitizers.sh
+  BUILD_DIR="$build" JOBS="$jobs" VMQ_BUILT=1 scripts/test-sanitizers.sh
   scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 fi
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON
-cmake --build "$build" -j"$(nproc)"
-ctest --test-dir "$build" --output-on-failure -j"$(nproc)"
+ctest --test-dir "$build" --output-on-failure -j"$jobs"

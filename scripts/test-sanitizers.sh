@@ -7,7 +7,8 @@
 # 2. Runs the plugin's process tests once with the plugin under valgrind memcheck (a normal
 #    build: valgrind cannot run ASan binaries): any memcheck error or definite leak makes the
 #    plugin exit 99, which fails the test that ran it.
-# Usage: scripts/test-sanitizers.sh        (env: SANITIZE_BUILD_DIR, BUILD_DIR, JOBS)
+# Usage: scripts/test-sanitizers.sh        (env: SANITIZE_BUILD_DIR, BUILD_DIR, JOBS; VMQ_BUILT=1:
+#        BUILD_DIR is already configured and built by test.sh, only reused)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 san_build=${SANITIZE_BUILD_DIR:-build-sanitize}
@@ -16,7 +17,7 @@ jobs=${JOBS:-2}
 
 san_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 echo "== ASan+UBSan build in $san_build" >&2
-cmake -S . -B "$san_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_BENCH=OFF \
+cmake -S . -B "$san_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build "$san_build" -j"$jobs"
 
@@ -31,8 +32,11 @@ ctest --test-dir "$san_build" --output-on-failure -j"$jobs" -LE 'e2e|bench'
 unset ASAN_OPTIONS UBSAN_OPTIONS VMQ_NO_RSS_LIMITS
 
 echo "== plugin process tests with the plugin under valgrind memcheck ($build)" >&2
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$jobs" --target vernemq.plugin vernemq-sim plugin_process_test
+if [[ "${VMQ_BUILT:-0}" != 1 ]]; then
+  # The same options as test.sh, so the two never reconfigure each other's directory.
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=ON >/dev/null
+  cmake --build "$build" -j"$jobs" --target vernemq.plugin vernemq-sim plugin_process_test
+fi
 VMQ_PLUGIN_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-fds=no" \
   "$build/tests/plugin_process_test"
 echo "sanitizers and valgrind: clean" >&2

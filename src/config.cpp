@@ -47,29 +47,49 @@ constexpr std::size_t kMaxBodySize = 1024u * 1024u * 1024u;
 constexpr std::string_view kModuleName = "vernemq";
 constexpr std::size_t kMaxShownValue = 80;
 
-constexpr std::array<std::string_view, 4> kTopKeys = {"update_every", "autodetection_retry",
-                                                      "priority", "jobs"};
-// Messages list the known keys in this order.
-constexpr std::array<std::string_view, 18> kJobKeys = {
-    "name",
-    "url",
-    "timeout",
-    "update_every",
-    "username",
-    "password",
-    "api_key",
-    "bearer_token_file",
-    "headers",
-    "proxy_url",
-    "proxy_username",
-    "proxy_password",
-    "tls_ca",
-    "tls_cert",
-    "tls_key",
-    "tls_skip_verify",
-    "not_follow_redirects",
-    "max_body_size",
-};
+// The one list of keys: what is known (and listed in messages, in this order) and what the
+// reference in conf.d/vernemq.conf documents.
+constexpr std::array<ConfigKey, 22> kKeys = {{
+    {"update_every", true, "integer", "1", "1..86400", "collection interval in seconds, the jobs' default"},
+    {"autodetection_retry", true, "integer", "0", ">= 0", "seconds before a failed first check is retried; 0 drops the job"},
+    {"priority", true, "integer", "", "", "accepted for go.d compatibility and ignored"},
+    {"jobs", true, "list", "", "", "the jobs, each a map of job keys"},
+    {"name", false, "string", "vernemq", "unique", "the job's name, part of the chart ids"},
+    {"url", false, "url", "", "http:// or https://", "the VerneMQ metrics URL (required)"},
+    {"timeout", false, "duration", "1", "0.001..3600 s", "connect and total timeout"},
+    {"update_every", false, "integer", "the GLOBAL update_every", "1..86400", "this job's interval"},
+    {"username", false, "string", "none", "", "HTTP basic authentication user"},
+    {"password", false, "string", "none", "", "HTTP basic authentication password"},
+    {"api_key", false, "string", "none", "", "VerneMQ's API key, sent as x-api-key"},
+    {"bearer_token_file", false, "string", "none", "", "a file holding a bearer token, read at every scrape"},
+    {"headers", false, "map", "none", "", "extra request headers"},
+    {"proxy_url", false, "url", "none", "http, https, socks4, socks4a, socks5, socks5h", "the proxy"},
+    {"proxy_username", false, "string", "none", "", "proxy basic authentication user"},
+    {"proxy_password", false, "string", "none", "", "proxy basic authentication password"},
+    {"tls_ca", false, "string", "the system CAs", "", "CA certificate file (PEM)"},
+    {"tls_cert", false, "string", "none", "", "client certificate file (PEM)"},
+    {"tls_key", false, "string", "none", "", "client key file (PEM)"},
+    {"tls_skip_verify", false, "bool", "false", "", "do not verify the server's certificate"},
+    {"not_follow_redirects", false, "bool", "false", "", "treat a redirect as a failure"},
+    {"max_body_size", false, "size", "16 MiB", "1 KiB..1 GiB", "the largest body accepted"},
+}};
+
+template <std::size_t N>
+constexpr std::array<std::string_view, N> key_names(bool global) {
+  std::array<std::string_view, N> out{};
+  std::size_t i = 0;
+  for (const ConfigKey& k : kKeys) {
+    if (k.global == global && i < N) out[i++] = k.name;
+  }
+  return out;
+}
+constexpr std::size_t count_keys(bool global) {
+  std::size_t n = 0;
+  for (const ConfigKey& k : kKeys) n += k.global == global ? 1 : 0;
+  return n;
+}
+constexpr auto kTopKeys = key_names<count_keys(true)>(true);
+constexpr auto kJobKeys = key_names<count_keys(false)>(false);
 
 // Keys a go.d vernemq job may carry (go.d's job keys and web.HTTPConfig keys) that mean nothing
 // here: accepted so a go.d file works unchanged, reported so nobody believes they took effect.
@@ -800,7 +820,8 @@ void Parser::parse_top_level(const YAML::Node& root) {
       jobs_loc = kloc;
       have_jobs = true;
     } else {
-      fail(kloc, unknown_key_text(name, kTopKeys));
+      // go.d warns and goes on: one misspelt key must not stop the jobs that are fine.
+      problem(kloc, unknown_key_text(name, kTopKeys) + "; the key is ignored");
     }
   }
   if (!have_jobs || jobs.IsNull()) {
@@ -1064,26 +1085,25 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
     error(job_loc, "key 'url' is missing; " + std::string(kUrlExpected));
   }
 
-  // Duplicate names make chart ids collide: the whole file is wrong, not one job. The chart
-  // type is built exactly as the charts code does ("vernemq_" + the sanitised name, then the
-  // writer's own sanitising and length cap), so names that differ only in characters Netdata
-  // ids cannot hold count as duplicates too.
-  if (named) {
+  // Names that make chart ids collide: as go.d, the later job is skipped and the others run.
+  // The chart type is built exactly as the charts code does ("vernemq_" + the sanitised name,
+  // then the writer's own sanitising and length cap), so names that differ only in characters
+  // Netdata ids cannot hold count as duplicates too. Only a usable job claims its name.
+  if (named && errors.empty()) {
     const std::string chart_type = sanitize_id("vernemq_" + sanitize_id(job.name));
     if (auto [it, inserted] = names_.emplace(chart_type, SeenName{job.name, name_loc}); !inserted) {
       const std::string unnamed =
           seen.count("name") == 0 ? " (a job without 'name' is named 'vernemq')" : "";
       if (it->second.name == job.name) {
-        fail(name_loc, "duplicate job name " + shown(job.name) + unnamed +
-                           ": also used by the job at " + where(source_, it->second.loc) +
-                           "; expected unique job names");
+        error(name_loc, "duplicate job name " + shown(job.name) + unnamed + ": also used by the job at " +
+                            where(source_, it->second.loc) + "; expected unique job names");
+      } else {
+        error(name_loc, "its name" + unnamed + " and the name " + shown(it->second.name) +
+                            " of the job at " + where(source_, it->second.loc) + " both become the chart type " +
+                            shown(chart_type) +
+                            "; expected names that differ in letters, digits, '_' or '-' (other "
+                            "characters become '_', and only the first 92 count)");
       }
-      fail(name_loc, "job name " + shown(job.name) + unnamed + " and the name " +
-                         shown(it->second.name) + " of the job at " +
-                         where(source_, it->second.loc) + " both become the chart type " +
-                         shown(chart_type) +
-                         "; expected names that differ in letters, digits, '_' or '-' (other "
-                         "characters become '_', and only the first 92 count)");
     }
   }
 
@@ -1159,19 +1179,17 @@ std::vector<std::string> JobConfig::secrets() const {
   add_basic_auth_secret(out, proxy_username, proxy_password);
   add_url_secrets(out, url);
   add_url_secrets(out, proxy_url);
-  // Credentials passed as extra headers (go.d users put API keys there) are secrets too.
-  for (const auto& [header, value] : headers) {
-    if (iequals(header, "authorization") || iequals(header, "proxy-authorization") ||
-        iequals(header, "x-api-key") || iequals(header, "cookie")) {
-      add_secret(out, value);
-      // "Bearer abc": the credential alone may be logged too.
-      if (const std::size_t sp = value.find(' '); sp != std::string::npos) {
-        add_secret(out, value.substr(sp + 1));
-      }
-    }
+  // Every header the user set may carry a credential (go.d users put API keys and tokens there
+  // under any name): each value is a secret, and its last word too ("Bearer abc" → "abc").
+  for (const auto& header : headers) {
+    const std::string& value = header.second;
+    add_secret(out, value);
+    if (const std::size_t sp = value.find_last_of(" \t"); sp != std::string::npos) add_secret(out, value.substr(sp + 1));
   }
   return out;
 }
+
+std::span<const ConfigKey> config_keys() { return kKeys; }
 
 Config parse_config(std::string_view yaml_text, std::string_view source) {
   Parser parser(source);

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "vmq/log.h"
+#include "vmq/redact.h"
 
 namespace vmq {
 namespace {
@@ -69,6 +70,30 @@ std::string_view trim(std::string_view s) {
 
 bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
+// "scheme://host:port" of an absolute URL (host lower-case, default port filled in), or "" when
+// it cannot be parsed. Two URLs with the same origin reach the same server over the same scheme.
+std::string origin_of(const char* url) {
+  CURLU* u = curl_url();
+  if (u == nullptr) return {};
+  std::string origin;
+  char* scheme = nullptr;
+  char* host = nullptr;
+  char* port = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+    origin = std::string(scheme) + "://" + host + ":" + port;
+    for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(u);
+  return origin;
+}
+
+bool is_redirect(long status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
+
 // Used when the server sent no reason phrase (HTTP/2 never does).
 std::string_view standard_reason(long status) {
   switch (status) {
@@ -103,19 +128,6 @@ std::string_view standard_reason(long status) {
   }
 }
 
-// Replaces every occurrence of every secret by "***". Applied to every error message, because
-// curl's error buffer is built from network input and URL parts we do not control.
-void redact(std::string& text, const std::vector<std::string>& secrets, std::string_view extra) {
-  auto scrub = [&text](std::string_view secret) {
-    if (secret.empty()) return;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  };
-  for (const auto& s : secrets) scrub(s);
-  scrub(extra);
-}
-
 }  // namespace
 
 struct HttpClient::Impl {
@@ -126,6 +138,17 @@ struct HttpClient::Impl {
     std::string bearer_token_file;
     std::size_t max_body_size = kDefaultMaxBodySize;
     bool follow_redirects = true;
+
+    // Redirects are followed here, not by libcurl, which would forward x-api-key and every user
+    // header to another host (it only drops Authorization and Cookie). Credentials go only to
+    // the job's own origin; once a transfer has left it, none is sent for the rest of it.
+    std::string url;                      // the configured URL, where every scrape starts
+    std::string origin;                   // its scheme://host:port
+    std::string username;                 // basic auth, restored for the origin
+    std::string password;
+    curl_slist* public_headers = nullptr;  // Accept only: what another host gets
+    int redirects = 0;                    // followed in the current transfer
+    bool credentials_sent = true;         // the current request carries the credentials
 
     curl_slist* base_headers = nullptr;  // Accept, x-api-key, custom headers: set once
     curl_slist* bearer_node = nullptr;   // "Authorization: Bearer T", its next → base_headers
@@ -158,6 +181,7 @@ struct HttpClient::Impl {
         curl_slist_free_all(bearer_node);
       }
       curl_slist_free_all(base_headers);
+      curl_slist_free_all(public_headers);
       if (easy != nullptr) curl_easy_cleanup(easy);
     }
   };
@@ -255,7 +279,8 @@ struct HttpClient::Impl {
     FetchResult r;
     r.ok = false;
     r.error = std::move(error);
-    vmq::redact(r.error, job.secrets, job.bearer_token);
+    // Every error message: curl's error buffer is built from network input and URL parts.
+    redact_secrets(r.error, job.secrets, job.bearer_token);
     r.seconds = std::chrono::duration<double>(Clock::now() - job.started).count();
     return r;
   }
@@ -338,6 +363,70 @@ struct HttpClient::Impl {
     return true;
   }
 
+  // Puts the job's credentials on its easy handle (`on`) or takes every one of them off: basic
+  // auth, and the header list (x-api-key, the bearer token, the user's headers) swapped for
+  // one holding only Accept.
+  static bool set_credentials(Job& job, bool on, std::string& error) {
+    curl_slist* headers = on ? (job.bearer_node != nullptr ? job.bearer_node : job.base_headers) : job.public_headers;
+    const bool basic = on && !job.username.empty();
+    CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_HTTPHEADER, headers);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(job.easy, CURLOPT_USERNAME, basic ? job.username.c_str() : nullptr);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(job.easy, CURLOPT_PASSWORD, basic ? job.password.c_str() : nullptr);
+    if (rc != CURLE_OK) {
+      error = std::string("libcurl refused the credentials' options: ") + curl_easy_strerror(rc);
+      return false;
+    }
+    job.credentials_sent = on;
+    return true;
+  }
+
+  // After a finished 3xx: starts the request to its Location on the same easy handle, with the
+  // credentials only when it stays on the origin. True when the transfer goes on; false when it
+  // ends: with `error` set when following failed, without when there is nowhere to go.
+  bool follow_redirect(Job& job, std::string& error) {
+    if (++job.redirects > kMaxRedirects) {
+      error = "too many redirects (more than " + std::to_string(kMaxRedirects) + ")";
+      return false;
+    }
+    char* location = nullptr;
+    if (curl_easy_getinfo(job.easy, CURLINFO_REDIRECT_URL, &location) != CURLE_OK || location == nullptr) {
+      return false;  // no Location: the 3xx is the answer ("HTTP 302 Found"), as libcurl had it
+    }
+    const std::string next_origin = origin_of(location);
+    if (next_origin.empty()) {
+      error = "a redirect to an invalid URL";
+      return false;
+    }
+    if (!next_origin.starts_with("http://") && !next_origin.starts_with("https://")) {
+      error = "a redirect to an unsupported protocol (only http and https)";
+      return false;
+    }
+    const long elapsed_ms =
+        static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - job.started).count());
+    const long left_ms = job.timeout_ms - elapsed_ms;
+    if (left_ms <= 0) {
+      error = "timed out after " + std::to_string(job.timeout_ms) + " ms";
+      return false;
+    }
+    // Copied: `location` belongs to the handle and changes with the next transfer.
+    const std::string next(location);
+    const bool keep = job.credentials_sent && next_origin == job.origin;
+    if (!set_credentials(job, keep, error)) return false;
+    CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_URL, next.c_str());
+    if (rc == CURLE_OK) rc = curl_easy_setopt(job.easy, CURLOPT_TIMEOUT_MS, left_ms);
+    if (rc == CURLE_OK) rc = curl_easy_setopt(job.easy, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
+    if (rc != CURLE_OK) {
+      error = std::string("libcurl refused the redirect: ") + curl_easy_strerror(rc);
+      return false;
+    }
+    job.error_buf[0] = '\0';
+    if (const CURLMcode mrc = curl_multi_add_handle(multi, job.easy); mrc != CURLM_OK) {
+      error = std::string("libcurl could not follow the redirect: ") + curl_multi_strerror(mrc);
+      return false;
+    }
+    return true;
+  }
+
   std::string describe_transport_error(const Job& job, CURLcode code) const {
     const std::string_view detail(job.error_buf);
     const std::string detail_suffix = detail.empty() ? std::string() : " (" + std::string(detail) + ")";
@@ -404,15 +493,22 @@ struct HttpClient::Impl {
 
   void finish(Job& job, CURLcode code, std::size_t& completed,
               const std::function<void(std::size_t, const FetchResult&)>& done) {
-    job.in_flight = false;
-    --in_flight;
     const CURLMcode mrc = curl_multi_remove_handle(multi, job.easy);
 
     long status = 0;
     if (curl_easy_getinfo(job.easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK) status = job.status;
 
+    std::string redirect_error;
+    if (mrc == CURLM_OK && code == CURLE_OK && job.follow_redirects && is_redirect(status)) {
+      if (follow_redirect(job, redirect_error)) return;  // still in flight, at the next URL
+    }
+    job.in_flight = false;
+    --in_flight;
+
     FetchResult r;
-    if (mrc != CURLM_OK) {
+    if (!redirect_error.empty()) {
+      r = failed(job, std::move(redirect_error));
+    } else if (mrc != CURLM_OK) {
       r = failed(job, std::string("libcurl could not release the transfer: ") + curl_multi_strerror(mrc));
     } else if (status != 0 && status != 200 && (code == CURLE_OK || job.too_large)) {
       // The status says more than "body too large" when both apply (e.g. an endless 500 page).
@@ -497,6 +593,26 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   job->bearer_token_file = cfg.bearer_token_file;
   job->max_body_size = cfg.max_body_size;
   job->follow_redirects = !cfg.not_follow_redirects;
+  job->url = cfg.url;
+  job->origin = origin_of(cfg.url.c_str());
+  job->username = cfg.username;
+  job->password = cfg.password;
+  if (job->username.empty()) {
+    // Userinfo in the URL is basic auth too (libcurl's and go.d's reading): kept here so that a
+    // redirect within the origin still carries it, and one elsewhere does not.
+    if (CURLU* u = curl_url(); u != nullptr) {
+      char* user = nullptr;
+      char* password = nullptr;
+      if (curl_url_set(u, CURLUPART_URL, cfg.url.c_str(), 0) == CURLUE_OK &&
+          curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK) {
+        job->username = user;
+        if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK) job->password = password;
+      }
+      curl_free(user);
+      curl_free(password);
+      curl_url_cleanup(u);
+    }
+  }
 
   const std::string where = "job '" + cfg.name + "' (" + redact_url(cfg.url) + "): ";
 
@@ -537,8 +653,7 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   VMQ_SET(CURLOPT_NOSIGNAL, 1L);  // never SIGALRM from the resolver; we own the signals
   VMQ_SET(CURLOPT_PROTOCOLS_STR, "http,https");
   VMQ_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  VMQ_SET(CURLOPT_FOLLOWLOCATION, job->follow_redirects ? 1L : 0L);
-  VMQ_SET(CURLOPT_MAXREDIRS, kMaxRedirects);
+  VMQ_SET(CURLOPT_FOLLOWLOCATION, 0L);  // followed in follow_redirect(), credentials kept home
   VMQ_SET(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
   VMQ_SET(CURLOPT_USERAGENT, kUserAgent);
   VMQ_SET(CURLOPT_TCP_KEEPALIVE, 1L);
@@ -547,11 +662,7 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   VMQ_SET(CURLOPT_HEADERFUNCTION, &Impl::on_header);
   VMQ_SET(CURLOPT_HEADERDATA, static_cast<void*>(job.get()));
 
-  if (!cfg.username.empty()) {
-    VMQ_SET(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-    VMQ_SET(CURLOPT_USERNAME, cfg.username.c_str());
-    VMQ_SET(CURLOPT_PASSWORD, cfg.password.c_str());
-  }
+  VMQ_SET(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));  // user and password: set_credentials()
 
   VMQ_SET(CURLOPT_SSL_VERIFYPEER, cfg.tls_skip_verify ? 0L : 1L);
   VMQ_SET(CURLOPT_SSL_VERIFYHOST, cfg.tls_skip_verify ? 0L : 2L);
@@ -559,9 +670,9 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   set_str(CURLOPT_SSLCERT, "CURLOPT_SSLCERT (tls_cert)", cfg.tls_cert);
   set_str(CURLOPT_SSLKEY, "CURLOPT_SSLKEY (tls_key)", cfg.tls_key);
 
-  // Like go.d, no proxy unless proxy_url is set: an empty CURLOPT_PROXY also ignores
-  // http_proxy/https_proxy from the environment Netdata happens to run in.
-  VMQ_SET(CURLOPT_PROXY, cfg.proxy_url.c_str());
+  // proxy_url when set; else, like go.d, the environment: libcurl reads http_proxy,
+  // https_proxy (or HTTPS_PROXY), all_proxy and no_proxy itself when CURLOPT_PROXY is never set.
+  set_str(CURLOPT_PROXY, "CURLOPT_PROXY (proxy_url)", cfg.proxy_url);
   set_str(CURLOPT_PROXYUSERNAME, "CURLOPT_PROXYUSERNAME (proxy_username)", cfg.proxy_username);
   set_str(CURLOPT_PROXYPASSWORD, "CURLOPT_PROXYPASSWORD (proxy_password)", cfg.proxy_password);
 
@@ -575,6 +686,8 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   const bool user_accept = std::any_of(cfg.headers.begin(), cfg.headers.end(),
                                        [](const auto& h) { return iequals(trim(h.first), "Accept"); });
   if (!user_accept) append(kAcceptHeader);
+  job->public_headers = curl_slist_append(nullptr, kAcceptHeader);
+  if (job->public_headers == nullptr) throw ConfigError(where + "out of memory building request headers");
   if (!cfg.api_key.empty()) {
     if (has_line_break(cfg.api_key)) throw ConfigError(where + "api_key holds a line break");
     append("x-api-key: " + cfg.api_key);
@@ -635,6 +748,16 @@ void HttpClient::start(std::size_t idx, long timeout_ms) {
     impl_->queue_failure(job, std::move(error));
     return;
   }
+  // Every scrape starts at the configured URL with the credentials, whatever the last redirect.
+  job.redirects = 0;
+  if (!Impl::set_credentials(job, true, error)) {
+    impl_->queue_failure(job, std::move(error));
+    return;
+  }
+  if (const CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_URL, job.url.c_str()); rc != CURLE_OK) {
+    impl_->queue_failure(job, std::string("libcurl refused CURLOPT_URL: ") + curl_easy_strerror(rc));
+    return;
+  }
   if (const CURLcode rc = curl_easy_setopt(job.easy, CURLOPT_TIMEOUT_MS, job.timeout_ms); rc != CURLE_OK) {
     impl_->queue_failure(job, std::string("libcurl refused CURLOPT_TIMEOUT_MS: ") + curl_easy_strerror(rc));
     return;
@@ -681,16 +804,9 @@ std::size_t HttpClient::poll(int max_wait_ms,
 }
 
 void HttpClient::redact(std::size_t idx, std::string& text) const {
-  if (idx >= impl_->jobs.size() || text.empty()) return;
+  if (idx >= impl_->jobs.size()) return;
   const Impl::Job& job = *impl_->jobs[idx];
-  auto scrub = [&text](std::string_view secret) {
-    if (secret.size() < 3) return;
-    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  };
-  for (const auto& s : job.secrets) scrub(s);
-  scrub(job.bearer_token);
+  redact_secrets(text, job.secrets, job.bearer_token);
 }
 
 // libcurl documents curl_multi_wakeup as callable from any thread. It does not document it as

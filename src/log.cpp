@@ -9,6 +9,8 @@
 #include <mutex>
 #include <vector>
 
+#include "vmq/redact.h"
+
 namespace vmq::log {
 
 namespace {
@@ -43,15 +45,6 @@ void append_clean(std::string& out, std::string_view text) {
   for (char c : text) out.push_back((static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c);
 }
 
-void redact(std::string& line, const std::vector<std::string>& secrets) {
-  for (const std::string& s : secrets) {
-    if (s.empty()) continue;
-    for (std::size_t pos = line.find(s); pos != std::string::npos; pos = line.find(s, pos + 3)) {
-      line.replace(pos, s.size(), "***");
-    }
-  }
-}
-
 }  // namespace
 
 void init_from_env() {
@@ -81,7 +74,7 @@ bool enabled(Level level) {
 }
 
 void add_secret(std::string_view secret) {
-  if (secret.size() < 3) return;  // redacting "a" everywhere would make logs unreadable
+  if (secret.empty()) return;  // any other length: redact_secrets() keeps short ones to whole tokens
   std::lock_guard lock(state().mu);
   // Jobs often share a password, and a rotated bearer token is added again at each read.
   for (const std::string& known : state().secrets) {
@@ -122,7 +115,7 @@ std::string format_line(Level level, std::string_view component, std::string_vie
   line += " : ";
   append_clean(line, message);
   std::lock_guard lock(state().mu);
-  redact(line, state().secrets);
+  redact_secrets(line, state().secrets);
   line.push_back('\n');
   return line;
 }

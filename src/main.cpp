@@ -10,7 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -173,9 +175,18 @@ int main(int argc, char** argv) {
   vmq::log::info("main", "configuration from " + config.source + ": " + std::to_string(config.jobs.size()) +
                              " job(s), update every " + std::to_string(update_every) + " s");
 
+  // Start-up failures outside the configuration (libcurl cannot initialise: no memory, no
+  // descriptors) throw; they are reported like a bad configuration, never an abort.
   if (check) {
     raise_fd_limit();
-    return vmq::run_check(config, 1);
+    try {
+      return vmq::run_check(config, 1);
+    } catch (const std::exception& e) {
+      vmq::log::error("main", std::string("cannot run the check: ") + e.what());
+      const nlohmann::json report{{"ok", false}, {"error", e.what()}};
+      std::cout << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      return 1;
+    }
   }
 
   install_signals();
@@ -183,5 +194,13 @@ int main(int argc, char** argv) {
   vmq::RunOptions options;
   options.netdata_update_every = update_every;
   const vmq::SystemClock clock;
-  return vmq::run_plugin(config, options, clock, g_stop);
+  try {
+    return vmq::run_plugin(config, options, clock, g_stop);
+  } catch (const std::exception& e) {
+    vmq::log::error("main", std::string("cannot run: ") + e.what() + "; disabling the plugin");
+    std::string out;
+    vmq::ProtocolWriter(out).disable();
+    std::cout << out << std::flush;
+    return 0;
+  }
 }

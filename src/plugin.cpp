@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "vmq/autodetection.h"
 #include "vmq/http_fetch.h"
 #include "vmq/job_charts.h"
 #include "vmq/log.h"
@@ -44,14 +45,16 @@ std::string seconds_text(std::int64_t us) { return std::to_string((us + 500000) 
 // A job parses its body as the HTTP client receives it (BodyConsumer), so no job keeps a body.
 struct Job final : BodyConsumer {
   // A job's interval: its own, else the file's, and never faster than Netdata's.
-  Job(const JobConfig& c, int file_every, int netdata_every)
+  Job(const JobConfig& c, int file_every, int netdata_every, int autodetection_retry)
       : cfg(c),
+        detect(autodetection_retry),
         every(std::max(c.update_every > 0 ? c.update_every : file_every, netdata_every)),
         schedule(every),
         charts(c.name, every),
         failures(c.name) {}
 
   JobConfig cfg;
+  AutodetectionRetry detect;  // go.d's autodetection_retry, until the first good scrape
   int every;
   TickSchedule schedule;
   JobCharts charts;
@@ -127,14 +130,14 @@ void redact_scrape(const HttpClient& http, std::size_t idx, VerneMQScrape& scrap
 }
 
 // Applies one finished transfer to its job and renders the tick into `out`.
-void handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::int64_t now_mono, std::string& out) {
+bool handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::int64_t now_mono, std::string& out) {
   if (r.ok) job.stream.finish();  // the body was parsed as it arrived
   std::string error = r.ok ? scrape_error(job.scrape) : r.error;
   if (error.empty()) redact_scrape(http, job.http, job.scrape);
   if (!error.empty()) {
     job.failures.failure(now_mono, error);
     job.charts.on_failure(job.pending_tick, job.pending_mono, out);
-    return;
+    return false;
   }
   job.failures.success(now_mono);
   if (job.scrape.problems_total > 0 && now_mono - job.last_problem_log_us >= kSummaryEveryUs) {
@@ -145,6 +148,7 @@ void handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::
   }
   job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out, now_mono);
   for (const std::string& m : job.charts.take_messages()) log::info(job.cfg.name, m);
+  return true;
 }
 
 }  // namespace
@@ -189,7 +193,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
   HttpClient http;
   std::vector<std::unique_ptr<Job>> jobs;
   for (const JobConfig& c : config.jobs) {
-    auto job = std::make_unique<Job>(c, config.update_every, options.netdata_update_every);
+    auto job = std::make_unique<Job>(c, config.update_every, options.netdata_update_every, config.autodetection_retry);
     try {
       job->http = http.add_job(c);
       http.set_body_consumer(job->http, job.get());
@@ -225,14 +229,17 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
 
   // Made once: a std::function built from this lambda at every poll() would allocate each time.
   const std::function<void(std::size_t, const FetchResult&)> on_done = [&](std::size_t idx, const FetchResult& r) {
-    if (idx < by_http.size() && by_http[idx] != nullptr) handle_result(http, *by_http[idx], r, clock.mono_us(), out);
+    if (idx >= by_http.size() || by_http[idx] == nullptr) return;
+    Job& job = *by_http[idx];
+    const bool ok = handle_result(http, job, r, clock.mono_us(), out);
+    autodetection_result(job.cfg.name, job.detect, ok, clock.mono_us(), config.autodetection_retry);
   };
   while (!stop.load()) {
     const std::int64_t now_wall = clock.wall_us();
     const std::int64_t now_mono = clock.mono_us();
     std::int64_t next_wall = now_wall + kKeepaliveEveryUs;
     for (auto& j : jobs) {
-      if (j->schedule.due(now_wall)) {
+      if (j->schedule.due(now_wall) && j->detect.may_scrape(now_mono)) {
         if (http.in_flight(j->http)) {
           // Cannot happen with the timeout cut below the interval, unless the host stalled.
           log::debug(j->cfg.name, "previous scrape still running at the next tick; tick skipped");
@@ -247,6 +254,12 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     const auto wait_ms =
         static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
     http.poll(wait_ms, on_done);
+    if (std::all_of(jobs.begin(), jobs.end(), [](const auto& j) { return j->detect.dropped(); })) {
+      log::error("main", "no job left (autodetection_retry is 0 and every first check failed); disabling the plugin");
+      ProtocolWriter(out).disable();
+      write_all(options.out_fd, out);
+      return 0;
+    }
     const std::int64_t after = clock.mono_us();
     if (out.empty() && after - last_write_mono >= kKeepaliveEveryUs) ProtocolWriter(out).keepalive();
     if (!out.empty()) {

@@ -173,6 +173,90 @@ TEST_P(HostileConfigProcess, DisablesAndExitsZeroNamingTheProblem) {
   EXPECT_NE(plugin.err().find(path), std::string::npos) << plugin.err();
 }
 
+// go.d's forgiveness, in the real process: two jobs of one name and a misspelt top-level key
+// beside a healthy job. The later duplicate is skipped, the others collect; no DISABLE.
+TEST(HostileConfigProcess, DuplicateNamesAndAMisspeltKeySkipOnlyWhatIsWrong) {
+  std::atomic<std::uint64_t> n{0};
+  loopback::Server server([&](const loopback::Request&) {
+    loopback::Response r;
+    r.body = testing::vernemq_body(n.fetch_add(1));
+    return r;
+  });
+  TempDir dir;
+  const std::string path = dir.write("vernemq.conf", "update_everyy: 1\njobs:\n"
+                                                     "  - name: twin\n    url: " + server.url() + "\n"
+                                                     "  - name: twin\n    url: " + server.url("/other") + "\n"
+                                                     "  - name: third\n    url: " + server.url() + "\n");
+  Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", path});
+  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_third.mqtt_puback_sent_reason", 20s)) << plugin.out() << plugin.err();
+  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_twin.mqtt_puback_sent_reason", 20s)) << plugin.out() << plugin.err();
+  plugin.signal(SIGTERM);
+  ASSERT_EQ(plugin.wait_exit(10s), 0);
+  EXPECT_EQ(plugin.out().find("DISABLE"), std::string::npos);
+  EXPECT_NE(plugin.err().find(path + ":1:1: unknown key 'update_everyy'"), std::string::npos) << plugin.err();
+  EXPECT_NE(plugin.err().find(path + ":5:11: job 'twin': duplicate job name 'twin'"), std::string::npos) << plugin.err();
+  EXPECT_NE(plugin.err().find("the job is skipped"), std::string::npos) << plugin.err();
+  testing::NetdataValidator v;
+  v.feed(plugin.out());
+  v.finish();
+  EXPECT_TRUE(v.ok()) << v.error_report();
+}
+
+// autodetection_retry as go.d, in the real process.
+TEST(HostileConfigProcess, AutodetectionRetryZeroDropsAJobWhoseFirstCheckFailsThenDisables) {
+  TempDir dir;
+  const std::string dead = "http://127.0.0.1:" + std::to_string(testing::closed_port()) + "/metrics";
+  const std::string path = dir.write("vernemq.conf", "autodetection_retry: 0\njobs:\n  - name: gone\n    url: " + dead + "\n");
+  Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", path});
+  const auto code = plugin.wait_exit(20s);
+  ASSERT_TRUE(code.has_value()) << "still running: " << plugin.err();
+  EXPECT_EQ(*code, 0);
+  EXPECT_TRUE(plugin.out().ends_with("DISABLE\n")) << plugin.out();
+  EXPECT_NE(plugin.err().find("gone : the first check failed and autodetection_retry is 0: the job is dropped"),
+            std::string::npos)
+      << plugin.err();
+  testing::NetdataValidator v;
+  v.feed(plugin.out());
+  v.finish();
+  EXPECT_TRUE(v.ok()) << v.error_report();
+}
+
+TEST(HostileConfigProcess, AutodetectionRetryDropsOnlyTheFailingJobAndRetriesEveryNSeconds) {
+  std::atomic<std::uint64_t> n{0};
+  loopback::Server good([&](const loopback::Request&) {
+    loopback::Response r;
+    r.body = testing::vernemq_body(n.fetch_add(1));
+    return r;
+  });
+  std::atomic<std::uint64_t> retried{0};
+  loopback::Server failing([&](const loopback::Request&) {
+    retried.fetch_add(1);
+    loopback::Response r;
+    r.status = 503;
+    r.body = "down";
+    return r;
+  });
+  TempDir dir;
+  const std::string path = dir.write("vernemq.conf", "autodetection_retry: 2\njobs:\n"
+                                                     "  - name: good\n    url: " + good.url() + "\n"
+                                                     "  - name: later\n    url: " + failing.url() + "\n");
+  Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", path});
+  // The failing server's third check is the sign (the first check, then two retries).
+  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_good.mqtt_puback_sent_reason", 20s)) << plugin.err();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (retried.load() < 3 && std::chrono::steady_clock::now() < deadline) plugin.pump(100ms);
+  const auto good_before = n.load();
+  plugin.signal(SIGTERM);
+  ASSERT_EQ(plugin.wait_exit(10s), 0);
+  ASSERT_GE(retried.load(), 3u) << plugin.err();
+  // Retried 2 s after each failure, not every tick: the third check comes at the 7th tick, when
+  // the good job has about 6 scrapes; at one check a tick there would be as many as good scrapes.
+  EXPECT_GE(good_before, retried.load() + 2) << "checks: " << retried.load() << ", good scrapes: " << good_before;
+  EXPECT_NE(plugin.err().find("later : check failed; next check in 2 s (autodetection_retry)"), std::string::npos)
+      << plugin.err();
+  EXPECT_EQ(plugin.out().find("DISABLE"), std::string::npos);
+}
+
 std::string merge_bomb() {
   std::string yaml = "jobs:\n  - name: a\n    url: http://h/\n    labels:\n      m0: &m0 {x: 1}\n";
   for (int level = 1; level < 10; ++level) {
@@ -201,7 +285,9 @@ TEST(HostileConfig, AThousandJobsRunInOneProcess) {
     r.body = testing::vernemq_body(1);  // the same counters every time: every value is 0
     return r;
   });
-  std::string conf = "jobs:\n";
+  // A first scrape the loaded machine cannot serve in time must not drop its job (go.d's default
+  // autodetection_retry, 0): retried, every job still gets its charts.
+  std::string conf = "autodetection_retry: 2\njobs:\n";
   for (int i = 0; i < 1000; ++i) conf += "  - name: node" + std::to_string(i) + "\n    url: " + server.url() + "\n";
   // Every 2 s: a thousand transfers a tick on a loaded 2-core machine (a parallel ctest, a
   // sanitizer build) need the room; what is tested is that all of them run in one process.

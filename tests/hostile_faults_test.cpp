@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,10 +76,13 @@ TEST(HostileFaults, SigtermWhileFortyTransfersTrickleExitsZeroWithinASecond) {
   for (int i = 0; i < 40; ++i) jobs.emplace_back("slow" + std::to_string(i), slow.url());
   // Every second a new transfer replaces the one still trickling (its timeout is cut to the
   // interval), so at any moment forty transfers are receiving.
-  const std::string conf = dir.write("vernemq.conf", conf_for(jobs, "    timeout: 30\n"));
+  // No transfer ever completes: with go.d's default autodetection_retry (0) every job would be
+  // dropped at its first failed check; retried every second they stay under way.
+  const std::string conf = dir.write("vernemq.conf", "autodetection_retry: 1\n" + conf_for(jobs, "    timeout: 30\n"));
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
-  // Wait until the first transfers are under way (a second tick has passed).
-  plugin.pump(2200ms);
+  // The sign: all forty transfers are under way (a deadline, not a fixed wait).
+  const auto ready_by = std::chrono::steady_clock::now() + 20s;
+  while (slow.requests_served() < 40 && std::chrono::steady_clock::now() < ready_by) plugin.pump(50ms);
   ASSERT_GE(slow.requests_served(), 40u) << plugin.err();
   const auto t0 = std::chrono::steady_clock::now();
   plugin.signal(SIGTERM);
@@ -157,12 +161,15 @@ TEST(HostileFaults, WallClockStepsNeitherStallNorBurstNorGoNegative) {
 
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  // The reader thread appends while this thread counts: `out` is only touched under `out_mu`.
+  std::mutex out_mu;
   std::string out;
   std::thread reader([&] {
     char buf[65536];
     for (;;) {
       const ssize_t n = ::read(fds[0], buf, sizeof buf);
       if (n <= 0) break;
+      const std::lock_guard lock(out_mu);
       out.append(buf, static_cast<std::size_t>(n));
     }
   });
@@ -174,8 +181,25 @@ TEST(HostileFaults, WallClockStepsNeitherStallNorBurstNorGoNegative) {
   int code = -1;
   std::thread loop([&] { code = run_plugin(config, options, clock, stop); });
 
-  auto begins = [&] { return testing::count_of(out, "BEGIN vernemq_local.mqtt_puback_sent_reason"); };
-  std::this_thread::sleep_for(3200ms);  // running time, not an assertion: about three ticks
+  auto begins = [&] {
+    const std::lock_guard lock(out_mu);
+    return testing::count_of(out, "BEGIN vernemq_local.mqtt_puback_sent_reason");
+  };
+  // Running: the first three points are the sign (a deadline, not a fixed sleep).
+  const auto ready_by = std::chrono::steady_clock::now() + 15s;
+  while (begins() < 3 && std::chrono::steady_clock::now() < ready_by) std::this_thread::sleep_for(20ms);
+  auto end_run = [&] {
+    stop.store(true);
+    wake_running_plugin();
+    loop.join();
+    ::close(fds[1]);
+    reader.join();
+    ::close(fds[0]);
+  };
+  if (begins() < 3) {
+    end_run();
+    FAIL() << "no three points within 15 s:\n" << out;
+  }
   const std::size_t before_back = begins();
   clock.offset_us.store(-3600LL * 1'000'000);  // an hour back
   std::this_thread::sleep_for(3000ms);
@@ -183,12 +207,7 @@ TEST(HostileFaults, WallClockStepsNeitherStallNorBurstNorGoNegative) {
   clock.offset_us.store(86400LL * 1'000'000);  // then a day forward
   std::this_thread::sleep_for(3000ms);
   const std::size_t after_forward = begins();
-  stop.store(true);
-  wake_running_plugin();
-  loop.join();
-  ::close(fds[1]);
-  reader.join();
-  ::close(fds[0]);
+  end_run();
   EXPECT_EQ(code, 0);
 
   // No stall after the backward step (waiting for the old next tick would take an hour), and

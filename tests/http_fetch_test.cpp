@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <map>
 #include <new>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include "loopback_http.h"
+#include "subprocess.h"
 
 // Counts C++ allocations made by the test thread while armed (server threads are not counted),
 // to check that a scrape in steady state allocates nothing on our side.
@@ -623,6 +625,217 @@ TEST(HttpFetch, RedirectLoopIsAnError) {
   EXPECT_EQ(server.requests_served(), 11u) << "the first request and 10 redirects";
 }
 
+// A job with every kind of credential: basic auth (or a bearer token file when `token_file` is
+// set: both are an Authorization header), api_key, user headers.
+JobConfig job_with_every_credential(const std::string& url, const std::string& token_file) {
+  JobConfig j = job_for(url);
+  if (token_file.empty()) {
+    j.username = "scraper";
+    j.password = "pw-basic-7";
+  }
+  j.api_key = "key-api-7";
+  j.bearer_token_file = token_file;
+  j.headers = {{"X-Custom-Auth", "custom-secret-7"}, {"Cookie", "session=cookie-7"}};
+  return j;
+}
+
+// Every header a request carried that holds one of the job's credentials.
+std::vector<std::string> credentials_in(const Request& q) {
+  std::vector<std::string> found;
+  for (const auto& [name, value] : q.headers) {
+    for (const char* secret : {"pw-basic", "key-api", "token-bearer", "custom-secret", "cookie-7",
+                               "c2NyYXBlcjpwdy1iYXNpYy03" /* base64 scraper:pw-basic-7 */}) {
+      if (value.find(secret) != std::string::npos) found.push_back(name + ": " + value);
+    }
+  }
+  return found;
+}
+
+std::string token_file_with(const std::string& token) {
+  char path[] = "/tmp/vmq_token_XXXXXX";
+  const int fd = ::mkstemp(path);
+  EXPECT_GE(fd, 0);
+  EXPECT_EQ(::write(fd, token.data(), token.size()), static_cast<ssize_t>(token.size()));
+  ::close(fd);
+  return path;
+}
+
+// The origin got the job's four credential headers.
+void expect_all_credentials(const Request& q, const std::string& authorization) {
+  EXPECT_EQ(q.header("authorization"), authorization);
+  EXPECT_EQ(q.header("x-api-key"), "key-api-7");
+  EXPECT_EQ(q.header("x-custom-auth"), "custom-secret-7");
+  EXPECT_EQ(q.header("cookie"), "session=cookie-7");
+}
+
+TEST(HttpFetch, RedactTreatsEveryUserHeaderAndShortSecretsAsWholeTokens) {
+  HttpClient client;
+  JobConfig j = job_for("http://127.0.0.1:9/metrics");
+  j.password = "a";
+  j.username = "u";
+  j.headers = {{"X-Tenant-Token", "hv1"}};
+  const std::size_t idx = client.add_job(j);
+  std::string text = "failed: a server echoed hv1 and a (not hv12, not data)";
+  client.redact(idx, text);
+  EXPECT_EQ(text, "failed: *** server echoed *** and *** (not hv12, not data)");
+}
+
+TEST(HttpFetch, RedirectToAnotherHostCarriesNoCredential) {
+  for (const std::string mode : {"basic auth", "url userinfo", "bearer token"}) {
+    SCOPED_TRACE(mode);
+    const bool bearer = mode == "bearer token";
+    // Two servers on loopback: another port is another origin, and "localhost" another host name.
+    Recorder other_seen;
+    Server other([&](const Request& q) {
+      other_seen.add(q);
+      return body_response("elsewhere 1\n");
+    });
+    Recorder origin_seen;
+    const std::string target = "http://localhost:" + std::to_string(other.port()) + "/metrics";
+    Server origin([&](const Request& q) {
+      origin_seen.add(q);
+      return redirect_to(target);
+    });
+    const std::string token = bearer ? token_file_with("token-bearer-7") : std::string();
+    HttpClient client;
+    JobConfig j = job_with_every_credential(origin.url(), token);
+    if (mode == "url userinfo") {
+      j.url.insert(std::string("http://").size(), j.username + ":" + j.password + "@");
+      j.username.clear();
+      j.password.clear();
+    }
+    const std::size_t idx = client.add_job(j);
+    for (int scrape = 0; scrape < 2; ++scrape) {  // the second scrape starts at the origin again
+      const Outcome r = fetch(client, idx);
+      EXPECT_TRUE(r.ok) << r.error;
+      EXPECT_EQ(r.body, "elsewhere 1\n");
+    }
+    if (bearer) ::unlink(token.c_str());
+    const auto at_origin = origin_seen.all();
+    const auto elsewhere = other_seen.all();
+    ASSERT_EQ(at_origin.size(), 2u);
+    ASSERT_EQ(elsewhere.size(), 2u);
+    for (const Request& q : at_origin) {
+      expect_all_credentials(q, bearer ? "Bearer token-bearer-7" : "Basic c2NyYXBlcjpwdy1iYXNpYy03");
+    }
+    for (const Request& q : elsewhere) {
+      EXPECT_TRUE(credentials_in(q).empty()) << ::testing::PrintToString(credentials_in(q));
+      EXPECT_EQ(q.header("authorization"), "");
+      EXPECT_EQ(q.header("x-api-key"), "");
+      EXPECT_EQ(q.header("x-custom-auth"), "");
+      EXPECT_EQ(q.header("cookie"), "");
+      EXPECT_NE(q.header("accept").find("text/plain"), std::string::npos);  // still a scrape
+    }
+  }
+}
+
+TEST(HttpFetch, RedirectWithinTheOriginKeepsTheCredentials) {
+  Recorder seen;
+  Server server([&](const Request& q) {
+    seen.add(q);
+    if (q.target == "/old") return redirect_to("/metrics");
+    return body_response("final 1\n");
+  });
+  const std::string token = token_file_with("token-bearer-7");
+  HttpClient client;
+  const Outcome r = fetch(client, client.add_job(job_with_every_credential(server.url("/old"), token)));
+  ::unlink(token.c_str());
+  EXPECT_TRUE(r.ok) << r.error;
+  const auto all = seen.all();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].target, "/metrics");
+  expect_all_credentials(all[1], "Bearer token-bearer-7");
+}
+
+TEST(HttpFetch, RedirectAwayAndBackSendsNoCredentialBackEither) {
+  // Once a transfer left the origin, what comes back through another host is not trusted.
+  Recorder origin_seen;
+  std::uint16_t origin_port = 0;
+  Server other([&](const Request&) {
+    return redirect_to("http://127.0.0.1:" + std::to_string(origin_port) + "/metrics");
+  });
+  Server origin([&](const Request& q) {
+    origin_seen.add(q);
+    if (q.target == "/start") return redirect_to("http://localhost:" + std::to_string(other.port()) + "/bounce");
+    return body_response("final 1\n");
+  });
+  origin_port = origin.port();
+  HttpClient client;
+  JobConfig j = job_for(origin.url("/start"));
+  j.api_key = "key-api-7";
+  const Outcome r = fetch(client, client.add_job(j));
+  EXPECT_TRUE(r.ok) << r.error;
+  const auto all = origin_seen.all();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].header("x-api-key"), "key-api-7");
+  EXPECT_EQ(all[1].header("x-api-key"), "");
+}
+
+TEST(HttpFetch, RedirectFromHttpsToHttpCarriesNoCredential) {
+  // A real TLS origin: `openssl s_server -HTTP` answers GET /metrics with the file "metrics",
+  // a complete HTTP response: a redirect to a plain-HTTP loopback server.
+  Recorder plain_seen;
+  Server plain([&](const Request& q) {
+    plain_seen.add(q);
+    return body_response("in clear 1\n");
+  });
+  testing::TempDir dir;
+  dir.write("metrics", "HTTP/1.0 302 Found\r\nLocation: " + plain.url() + "\r\nContent-Length: 0\r\n\r\n");
+  const std::string cert = dir.path() + "/cert.pem";
+  const std::string key = dir.path() + "/key.pem";
+  testing::Subprocess gen({"/bin/sh", "-c",
+                           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" + key + "' -out '" +
+                               cert + "' 2>&1"});
+  ASSERT_EQ(gen.wait_exit(30s), 0) << gen.out();
+  testing::Subprocess tls({"/bin/sh", "-c",
+                           "cd '" + dir.path() + "' && exec openssl s_server -accept 127.0.0.1:0 -HTTP -cert '" + cert +
+                               "' -key '" + key + "'"});
+  ASSERT_TRUE(tls.wait_for_stdout("ACCEPT", 10s)) << tls.out() << tls.err();
+  const auto at = tls.out().find("ACCEPT 127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << tls.out();
+  const std::string port = tls.out().substr(at + 17, tls.out().find_first_not_of("0123456789", at + 17) - at - 17);
+
+  HttpClient client;
+  JobConfig j = job_with_every_credential("https://127.0.0.1:" + port + "/metrics", "");
+  j.tls_ca = cert;
+  const Outcome r = fetch(client, client.add_job(j), 5000);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.body, "in clear 1\n");
+  const auto seen = plain_seen.all();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_TRUE(credentials_in(seen[0]).empty()) << ::testing::PrintToString(credentials_in(seen[0]));
+  EXPECT_EQ(seen[0].header("authorization"), "");
+  EXPECT_EQ(seen[0].header("x-api-key"), "");
+}
+
+TEST(HttpFetch, NotFollowRedirectsStopsACrossHostRedirectToo) {
+  Recorder other_seen;
+  Server other([&](const Request& q) {
+    other_seen.add(q);
+    return body_response("elsewhere 1\n");
+  });
+  Server origin([&](const Request&) { return redirect_to(other.url()); });
+  HttpClient client;
+  JobConfig j = job_for(origin.url());
+  j.api_key = "key-api-7";
+  j.not_follow_redirects = true;
+  const Outcome r = fetch(client, client.add_job(j));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_TRUE(other_seen.all().empty());
+}
+
+TEST(HttpFetch, RedirectWithoutLocationIsTheStatus) {
+  Server server([&](const Request&) { return body_response("moved, but where?", 302); });
+  HttpClient client;
+  const Outcome r = fetch(client, client.add_job(job_for(server.url())));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(r.error, "HTTP 302 Found");
+  EXPECT_EQ(server.requests_served(), 1u);
+}
+
 TEST(HttpFetch, NotFollowRedirectsNamesThe3xx) {
   Server server([&](const Request& q) {
     if (q.target == "/old") return redirect_to("/metrics");
@@ -812,17 +1025,71 @@ TEST(HttpFetch, ProxyGetsTheAbsoluteUrlAndItsOwnCredentials) {
   EXPECT_EQ(reqs[0].header("Proxy-Authorization"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
 }
 
-TEST(HttpFetch, ProxyFromTheEnvironmentIsIgnoredWithoutProxyUrl) {
+// Sets environment variables for one scope and restores them (the proxy tests change the
+// process environment libcurl reads at each transfer).
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars) {
+    for (const auto& [name, value] : vars) {
+      const char* old = std::getenv(name.c_str());
+      saved_.emplace_back(name, old != nullptr ? std::optional<std::string>(old) : std::nullopt);
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, old] : saved_) {
+      if (old) ::setenv(name.c_str(), old->c_str(), 1);
+      else ::unsetenv(name.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST(HttpFetch, ProxyFromTheEnvironmentWithoutProxyUrlAsGoD) {
+  Recorder rec;
+  Server proxy([&](const Request& q) {
+    rec.add(q);
+    return body_response("via env proxy\n");
+  });
+  const ScopedEnv env({{"http_proxy", "http://127.0.0.1:" + std::to_string(proxy.port())}, {"no_proxy", ""}});
+  HttpClient client;
+  const Outcome r = fetch(client, client.add_job(job_for("http://vernemq.invalid:8888/metrics")));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.body, "via env proxy\n");
+  const auto reqs = rec.all();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].target, "http://vernemq.invalid:8888/metrics");
+}
+
+TEST(HttpFetch, NoProxyFromTheEnvironmentGoesDirect) {
   Server server([&](const Request&) { return body_response("direct\n"); });
   const std::string dead = "http://127.0.0.1:" + std::to_string(closed_port());
-  ASSERT_EQ(::setenv("http_proxy", dead.c_str(), 1), 0);
-  ASSERT_EQ(::setenv("no_proxy", "", 1), 0);
+  const ScopedEnv env({{"http_proxy", dead}, {"no_proxy", "127.0.0.1"}});
   HttpClient client;
   const Outcome r = fetch(client, client.add_job(job_for(server.url())));
-  ::unsetenv("http_proxy");
-  ::unsetenv("no_proxy");
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.body, "direct\n");
+}
+
+TEST(HttpFetch, ProxyUrlWinsOverTheEnvironment) {
+  Recorder rec;
+  Server proxy([&](const Request& q) {
+    rec.add(q);
+    return body_response("via proxy_url\n");
+  });
+  const std::string dead = "http://127.0.0.1:" + std::to_string(closed_port());
+  const ScopedEnv env({{"http_proxy", dead}, {"no_proxy", ""}});
+  HttpClient client;
+  JobConfig j = job_for("http://vernemq.invalid:8888/metrics");
+  j.proxy_url = "http://127.0.0.1:" + std::to_string(proxy.port());
+  const Outcome r = fetch(client, client.add_job(j));
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.body, "via proxy_url\n");
+  EXPECT_EQ(rec.all().size(), 1u);
 }
 
 TEST(HttpFetch, TlsFilesAreHandedToLibcurl) {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -56,6 +57,20 @@ struct Config {
   std::vector<JobConfig> jobs;       // usable jobs, in file order
   std::vector<std::string> problems; // one message per skipped job or ignored key
 };
+
+// One configuration key, as the parser knows it and as conf.d/vernemq.conf documents it (a test
+// keeps the file in step with this table).
+struct ConfigKey {
+  std::string_view name;
+  bool global;                     // a top-level key (else a job key)
+  std::string_view type;           // integer, seconds, duration, string, bool, map, list, size, url
+  std::string_view default_value;  // as the reference says after "Default: "; "" when it has none
+  std::string_view range;          // the accepted values, "" when any of its type
+  std::string_view help;           // one line
+};
+
+// Every key, top-level ones first, each group in the order messages list them.
+std::span<const ConfigKey> config_keys();
 
 // Parses YAML text. `source` names it in messages (a path, or "<string>").
 Config parse_config(std::string_view yaml_text, std::string_view source);

@@ -73,7 +73,7 @@ class HttpClient {
 
   // Replaces in `text` every credential of job `idx` (its configured secrets and the bearer
   // token last read from its file) by "***", so that what a server echoes back never reaches
-  // the output. Secrets shorter than 3 bytes are left alone, as in the log.
+  // the output. The rule is redact_secrets() (vmq/redact.h), as in the log.
   void redact(std::size_t idx, std::string& text) const;
 
  private:
