@@ -37,7 +37,9 @@ testing::NetdataValidator run_plugin(const std::string& scenario, std::chrono::m
   testing::Sim sim(VMQ_SIM_PATH, dir, scenario);
   testing::NetdataValidator v;
   if (sim.urls.empty()) return v;
-  if (after_start) EXPECT_TRUE(sim.proc.wait_for_stderr("vernemq-sim: t=0 s", 5s)) << sim.proc.err();
+  if (after_start) {
+    EXPECT_TRUE(sim.proc.wait_for_stderr("vernemq-sim: t=0 s", 5s)) << sim.proc.err();
+  }
   const std::string conf = dir.write("vernemq.conf", "jobs:\n" + job_yaml("local", sim.urls[0]));
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
   plugin.pump(run);
