@@ -8,9 +8,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "vmq/functions.h"
 #include "vmq/http_fetch.h"
 #include "vmq/job_charts.h"
 #include "vmq/log.h"
@@ -62,6 +64,7 @@ struct Job final : BodyConsumer {
   std::int64_t pending_tick = 0;
   std::int64_t pending_mono = 0;
   std::int64_t last_problem_log_us = -kSummaryEveryUs;
+  std::optional<std::int64_t> last_good_mono;  // for the `vernemq` function
 
   [[nodiscard]] long timeout_ms() const {
     const auto configured = static_cast<long>(cfg.timeout_s * 1000.0);
@@ -159,6 +162,24 @@ void handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::
   for (const std::string& m : job.charts.take_messages()) log::info(job.cfg.name, m);
 }
 
+// One row of the `vernemq` function's table (functions.h).
+JobStatus status_of(const Job& job) {
+  JobStatus st;
+  st.name = job.cfg.name;
+  st.url = redact_url(job.cfg.url);
+  st.up = job.last_good_mono.has_value() && !job.failures.failing();
+  st.last_error = job.failures.failing() ? job.failures.last_error() : std::string();
+  st.last_good_mono_us = job.last_good_mono;
+  if (job.last_good_mono) {
+    const std::vector<std::uint64_t> values = job.charts.per_minute(job.pending_tick);
+    const std::vector<std::string>& reasons = job.charts.reasons();
+    for (std::size_t i = 0; i < reasons.size() && i < values.size(); ++i) {
+      if (reasons[i] != "success") st.refused_last_minute[reasons[i]] = values[i];
+    }
+  }
+  return st;
+}
+
 }  // namespace
 
 void FailureLog::failure(std::int64_t mono_us, std::string_view error) {
@@ -237,8 +258,16 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
 
   // Made once: a std::function built from this lambda at every poll() would allocate each time.
   const std::function<void(std::size_t, const FetchResult&)> on_done = [&](std::size_t idx, const FetchResult& r) {
-    if (idx < by_http.size() && by_http[idx] != nullptr) handle_result(http, *by_http[idx], r, clock.mono_us(), out);
+    if (idx < by_http.size() && by_http[idx] != nullptr) {
+      Job& job = *by_http[idx];
+      handle_result(http, job, r, clock.mono_us(), out);
+      if (!job.failures.failing()) job.last_good_mono = clock.mono_us();
+    }
   };
+  // Netdata v2's Functions: registered once; calls read between ticks and answered when `out`
+  // holds only whole blocks (never inside BEGIN..END).
+  FunctionServer functions(options.netdata, options.in_fd);
+  functions.register_functions(out);
   while (!stop.load()) {
     const std::int64_t now_wall = clock.wall_us();
     const std::int64_t now_mono = clock.mono_us();
@@ -258,7 +287,20 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     }
     const auto wait_ms =
         static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
-    http.poll(wait_ms, on_done);
+    http.poll(wait_ms, on_done, functions.wait_fd());
+    if (functions.read_input()) {
+      log::info("main", "Netdata asked the plugin to quit; exiting");
+      write_all(options.out_fd, out);
+      return 0;
+    }
+    if (functions.pending() > 0) {
+      std::vector<JobStatus> rows;
+      for (const auto& j : jobs) {
+        rows.push_back(status_of(*j));
+        http.redact(j->http, rows.back().last_error);  // a server may echo the credentials it got
+      }
+      functions.answer(rows, clock.mono_us(), clock.wall_us() / 1000000, out);
+    }
     const std::int64_t after = clock.mono_us();
     if (out.empty() && after - last_write_mono >= kKeepaliveEveryUs) ProtocolWriter(out).keepalive();
     if (!out.empty()) {
