@@ -85,7 +85,12 @@ bool FunctionServer::read_input() {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) eof_ = true;
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+      // Netdata closed its end: it is stopping the plugin (netdata-v2.md §1.6, "exiting 0 on
+      // EOF is the polite behaviour").
+      eof_ = true;
+      quit_ = true;
+    }
     break;
   }
   return quit_;

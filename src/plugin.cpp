@@ -289,7 +289,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
         static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
     http.poll(wait_ms, on_done, functions.wait_fd());
     if (functions.read_input()) {
-      log::info("main", "Netdata asked the plugin to quit; exiting");
+      log::info("main", "Netdata asked the plugin to quit (QUIT or stdin closed); exiting");
       write_all(options.out_fd, out);
       return 0;
     }

@@ -130,6 +130,23 @@ TEST(E2eV2, NativeInstallRunsAlertsReadTrueAndLogsAreV2s) {
     EXPECT_TRUE(contains(text, kNode)) << key << ": " << text;
   }
 
+  // The Function: listed, and answering a table with a row per job.
+  const auto listed = nd.get_json("/api/v1/functions");
+  ASSERT_TRUE(listed) << "no /api/v1/functions";
+  EXPECT_TRUE(contains(listed->dump(), "\"vernemq\"")) << listed->dump();
+  const auto table = nd.get_json("/api/v1/function?function=vernemq&timeout=10");
+  ASSERT_TRUE(table) << "no answer from /api/v1/function?function=vernemq";
+  EXPECT_EQ((*table)["type"], "table") << table->dump();
+  ASSERT_TRUE((*table)["data"].is_array()) << table->dump();
+  ASSERT_EQ((*table)["data"].size(), 1u) << table->dump();
+  const auto& cols = (*table)["columns"];
+  const auto& row = (*table)["data"][0];
+  EXPECT_EQ(row[cols["job"]["index"].get<std::size_t>()], "e2e");
+  EXPECT_EQ(row[cols["url"]["index"].get<std::size_t>()], sim.url());
+  EXPECT_EQ(row[cols["status"]["index"].get<std::size_t>()], "up");
+  // The refusals are over a minute old by now: 0 in the last minute, as the chart shows.
+  EXPECT_EQ(row[cols["refused_1m"]["index"].get<std::size_t>()], 0) << table->dump();
+
   // collector.log: the plugin's lines are logfmt, Netdata's fields first.
   const std::string log = testing::read_text(nd.error_log_path());
   std::istringstream in(log);

@@ -59,7 +59,8 @@ std::string run_plugin(const std::optional<std::string>& netdata_version, int ti
   const std::string conf = dir.write("vernemq.conf", "jobs:\n  - name: local\n    url: " + m[1].str() + "\n");
   std::map<std::string, std::string> env;
   if (netdata_version) env["NETDATA_VERSION"] = *netdata_version;
-  Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf}, env);
+  // A pipe on stdin, as Netdata gives it: on v2 the plugin reads it and ends at its EOF.
+  Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf}, env, true);
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   auto ends = [&] {
     const std::string& o = plugin.out();

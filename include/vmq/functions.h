@@ -52,7 +52,7 @@ class FunctionServer {
   void register_functions(std::string& out) const;
 
   // Reads what stdin holds without blocking and queues the calls. True when Netdata asked the
-  // plugin to quit (QUIT). EOF only stops the reading: the plugin then ends on EPIPE or a signal.
+  // plugin to quit: QUIT, or its end of the pipe closed (EOF).
   bool read_input();
   // Answers every queued call into `out`: call it when `out` holds only whole blocks.
   void answer(const std::vector<JobStatus>& jobs, std::int64_t now_mono_us, std::int64_t now_unix_s, std::string& out);
