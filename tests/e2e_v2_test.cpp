@@ -167,7 +167,13 @@ TEST(E2eV2, NativeInstallRunsAlertsReadTrueAndLogsAreV2s) {
 
   const auto stop = nd.stop();
   EXPECT_EQ(stop.netdata_exit, 0);
-  EXPECT_EQ(stop.plugin_exit, 0) << stop.plugin_exit_unknown;
+  // Seen with v2.10.4: on its own shutdown Netdata cancels the plugin's parser thread ("PARSER:
+  // thread cancelled while waiting for data.") and the plugin ends by SIGKILL (137) without a
+  // QUIT, an EOF on stdin or a SIGTERM first, so it cannot exit 0 by itself; v2 wins. Anything
+  // else (a crash, another signal, a non-zero exit) fails.
+  ASSERT_TRUE(stop.plugin_exit.has_value()) << stop.plugin_exit_unknown;
+  EXPECT_TRUE(*stop.plugin_exit == 0 || *stop.plugin_exit == 128 + 9) << *stop.plugin_exit;
+  std::printf("v2: the plugin ended with %d when Netdata stopped\n", *stop.plugin_exit);
   EXPECT_TRUE(stop.leftovers.empty()) << ::testing::PrintToString(stop.leftovers);
   // Netdata's own complaints about the plugin or its health file.
   const std::string daemon = testing::read_text(nd.daemon_log_path());
@@ -175,6 +181,7 @@ TEST(E2eV2, NativeInstallRunsAlertsReadTrueAndLogsAreV2s) {
   for (std::string line; std::getline(din, line);) {
     const bool about_us = contains(line, "vernemq_plugin.conf") || contains(line, "PLUGINSD[vernemq]") ||
                           contains(line, "vernemq.plugin");
+    if (contains(line, "PARSER: thread cancelled while waiting for data.")) continue;  // the shutdown, above
     if (about_us && (contains(line, "level=error") || contains(line, "level=critical"))) {
       ADD_FAILURE() << "Netdata logged: " << line;
     }
