@@ -4,6 +4,7 @@
 // the plugin process answering a call on stdin while a scrape hangs, never on 1.37.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -229,6 +230,12 @@ steps:
     const bool v2 = std::string(version) == "v2.10.4";
     ASSERT_TRUE(plugin.wait_for_stdout(v2 ? "SET not_authorized = 3\n" : "SET not_authorized = 0\n", 20s))
         << plugin.out() << plugin.err();
+    if (v2) {
+      // The hung job's scrape has connected (the listener never accepts, so it stays readable):
+      // from now on one of its scrapes is always in flight.
+      pollfd p{hung.fd, POLLIN, 0};
+      ASSERT_EQ(::poll(&p, 1, 10000), 1) << "the hung job never connected";
+    }
     const std::size_t before = plugin.out().size();
     ASSERT_TRUE(plugin.write_stdin(std::string("FUNCTION ") + kTx + " 10 \"vernemq\" \"0x8\" \"method=none\"\n"));
     const auto t0 = std::chrono::steady_clock::now();
