@@ -1,29 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# Install rules: where Netdata looks for a plugin, its stock configuration and its alerts.
-#
-# The defaults are Debian's Netdata package (apt-get install netdata-core). Each directory is a
-# cache variable, so Netdata's static install under /opt/netdata (or any other layout) is one
-# -D away; DESTDIR works as usual (DESTDIR=/tmp/x cmake --install build).
+# Install rules: where Netdata looks for a plugin, its stock configuration and its alerts, per
+# layout (cmake/netdata_layout.cmake picks the layout and the directories); DESTDIR works as usual
+# (DESTDIR=/tmp/x cmake --install build).
 #
 #   VMQ_NETDATA_PLUGINS_DIR        vernemq.plugin          Netdata runs every *.plugin found here
 #   VMQ_NETDATA_STOCK_CONFIG_DIR   vernemq.conf            the stock job file the plugin falls back to
-#   VMQ_NETDATA_USER_CONFIG_DIR    health.d/vernemq_plugin.conf
+#   VMQ_NETDATA_USER_CONFIG_DIR    health.d/*.conf         rendered for the layout (render_health.cmake)
 #
-# Why the alert goes to the *user* health directory, under its own name: Netdata's stock
-# health.d/vernemq.conf (in every Netdata install) defines a template with the same name for
-# go.d's chart, and the first template of a name that Netdata loads wins. Netdata reads the user
-# health directory before the stock one, so a file there wins deterministically (the order of
-# files within one directory is readdir's, so a second stock file could not). A user file named
-# vernemq.conf would hide the whole stock file and its 25 other VerneMQ alerts; a different name
-# keeps them.
+# Why the alerts go to the *user* health directory, under their own names: Netdata's stock
+# health.d/vernemq.conf (in every Netdata install) defines templates with the same names for
+# go.d's charts. Netdata reads the user health directory before the stock one: on 1.37 the first
+# template of a name wins, on v2 the first variant that matches a chart wins, so a file there wins
+# on this plugin's charts deterministically (the order of files within one directory is readdir's,
+# so a second stock file could not). A user file named vernemq.conf would hide the whole stock
+# file and its 25 other VerneMQ alerts; a different name keeps them.
 
-set(VMQ_NETDATA_PLUGINS_DIR "/usr/lib/netdata/plugins.d" CACHE PATH
-    "Netdata's plugins directory (static install: /opt/netdata/usr/libexec/netdata/plugins.d)")
-set(VMQ_NETDATA_STOCK_CONFIG_DIR "/usr/lib/netdata/conf.d" CACHE PATH
-    "Netdata's stock configuration directory (static install: /opt/netdata/usr/lib/netdata/conf.d)")
-set(VMQ_NETDATA_USER_CONFIG_DIR "/etc/netdata" CACHE PATH
-    "Netdata's user configuration directory; the alert goes to its health.d (static install: /opt/netdata/etc/netdata)")
-option(VMQ_INSTALL_HEALTH "Install the alert into the user health directory (it replaces an edited copy)" ON)
+include(${CMAKE_CURRENT_LIST_DIR}/netdata_layout.cmake)
+include(${CMAKE_CURRENT_LIST_DIR}/render_health.cmake)
+
+option(VMQ_INSTALL_HEALTH "Install the alerts into the user health directory (they replace edited copies)" ON)
 
 install(TARGETS vernemq.plugin
         RUNTIME DESTINATION "${VMQ_NETDATA_PLUGINS_DIR}"
@@ -31,8 +26,19 @@ install(TARGETS vernemq.plugin
 install(FILES "${PROJECT_SOURCE_DIR}/conf.d/vernemq.conf"
         DESTINATION "${VMQ_NETDATA_STOCK_CONFIG_DIR}"
         PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+
+# Every health.d/*.conf.in, rendered for this layout's Netdata into BUILD/health.d/.
+file(GLOB VMQ_HEALTH_SOURCES CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/health.d/*.conf.in")
+set(VMQ_HEALTH_FILES "")
+file(REMOVE_RECURSE "${PROJECT_BINARY_DIR}/health.d")  # no stale file of a removed source
+foreach(src ${VMQ_HEALTH_SOURCES})
+  get_filename_component(name "${src}" NAME)
+  string(REGEX REPLACE "\\.in$" "" name "${name}")
+  vmq_render_health("${src}" "${PROJECT_BINARY_DIR}/health.d/${name}" "${VMQ_NETDATA_HEALTH_SYNTAX}")
+  list(APPEND VMQ_HEALTH_FILES "${PROJECT_BINARY_DIR}/health.d/${name}")
+endforeach()
 if(VMQ_INSTALL_HEALTH)
-  install(FILES "${PROJECT_SOURCE_DIR}/health.d/vernemq_plugin.conf"
+  install(FILES ${VMQ_HEALTH_FILES}
           DESTINATION "${VMQ_NETDATA_USER_CONFIG_DIR}/health.d"
           PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 endif()

@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev
           libgtest-dev libgmock-dev libbenchmark-dev ca-certificates
+          dpkg-dev                             # cpack -G DEB (dpkg-shlibdeps)
           openssl                              # tests/tls_process_test.cpp makes certificates, runs s_server
           clang libclang-rt-14-dev valgrind    # scripts/fuzz.sh (libFuzzer), scripts/test-sanitizers.sh
           locales                              # de_DE.UTF-8 (below): tests/netdata_writer_test.cpp

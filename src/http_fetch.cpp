@@ -785,14 +785,16 @@ bool HttpClient::in_flight(std::size_t idx) const {
 std::size_t HttpClient::in_flight_count() const { return impl_->in_flight; }
 
 std::size_t HttpClient::poll(int max_wait_ms,
-                             const std::function<void(std::size_t idx, const FetchResult&)>& done) {
+                             const std::function<void(std::size_t idx, const FetchResult&)>& done, int extra_fd) {
   std::size_t completed = impl_->deliver_pending(done);
   impl_->drive(completed, done);  // starts newly added transfers, collects finished ones
   if (completed == 0 && impl_->pending.empty()) {
     // curl_multi_poll also returns early for curl_multi_wakeup() and caps the wait at libcurl's
     // own next timeout, so transfer timeouts fire on time.
     int numfds = 0;
-    if (const CURLMcode rc = curl_multi_poll(impl_->multi, nullptr, 0, std::max(max_wait_ms, 0), &numfds);
+    curl_waitfd extra{extra_fd, CURL_WAIT_POLLIN, 0};
+    if (const CURLMcode rc = curl_multi_poll(impl_->multi, extra_fd >= 0 ? &extra : nullptr, extra_fd >= 0 ? 1 : 0,
+                                             std::max(max_wait_ms, 0), &numfds);
         rc != CURLM_OK) {
       impl_->fail_all_in_flight(std::string("libcurl poll error: ") + curl_multi_strerror(rc));
     } else {

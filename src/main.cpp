@@ -193,6 +193,9 @@ int main(int argc, char** argv) {
   raise_fd_limit();
   vmq::RunOptions options;
   options.netdata_update_every = update_every;
+  options.netdata = vmq::NetdataVersion::parse(std::getenv("NETDATA_VERSION"));
+  vmq::log::debug("main", "Netdata " + options.netdata.text() + (options.netdata.from_env ? "" : " (assumed)") +
+                              (options.netdata.functions() ? ": the vernemq function is offered" : ""));
   const vmq::SystemClock clock;
   try {
     return vmq::run_plugin(config, options, clock, g_stop);

@@ -8,10 +8,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "vmq/autodetection.h"
+#include "vmq/functions.h"
 #include "vmq/http_fetch.h"
 #include "vmq/job_charts.h"
 #include "vmq/log.h"
@@ -65,6 +67,7 @@ struct Job final : BodyConsumer {
   std::int64_t pending_tick = 0;
   std::int64_t pending_mono = 0;
   std::int64_t last_problem_log_us = -kSummaryEveryUs;
+  std::optional<std::int64_t> last_good_mono;  // for the `vernemq` function
 
   [[nodiscard]] long timeout_ms() const {
     const auto configured = static_cast<long>(cfg.timeout_s * 1000.0);
@@ -151,6 +154,24 @@ bool handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::
   return true;
 }
 
+// One row of the `vernemq` function's table (functions.h).
+JobStatus status_of(const Job& job) {
+  JobStatus st;
+  st.name = job.cfg.name;
+  st.url = redact_url(job.cfg.url);
+  st.up = job.last_good_mono.has_value() && !job.failures.failing();
+  st.last_error = job.failures.failing() ? job.failures.last_error() : std::string();
+  st.last_good_mono_us = job.last_good_mono;
+  if (job.last_good_mono) {
+    const std::vector<std::uint64_t> values = job.charts.per_minute(job.pending_tick);
+    const std::vector<std::string>& reasons = job.charts.reasons();
+    for (std::size_t i = 0; i < reasons.size() && i < values.size(); ++i) {
+      if (reasons[i] != "success") st.refused_last_minute[reasons[i]] = values[i];
+    }
+  }
+  return st;
+}
+
 }  // namespace
 
 void FailureLog::failure(std::int64_t mono_us, std::string_view error) {
@@ -232,8 +253,13 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     if (idx >= by_http.size() || by_http[idx] == nullptr) return;
     Job& job = *by_http[idx];
     const bool ok = handle_result(http, job, r, clock.mono_us(), out);
+    if (ok) job.last_good_mono = clock.mono_us();
     autodetection_result(job.cfg.name, job.detect, ok, clock.mono_us(), config.autodetection_retry);
   };
+  // Netdata v2's Functions: registered once; calls read between ticks and answered when `out`
+  // holds only whole blocks (never inside BEGIN..END).
+  FunctionServer functions(options.netdata, options.in_fd);
+  functions.register_functions(out);
   while (!stop.load()) {
     const std::int64_t now_wall = clock.wall_us();
     const std::int64_t now_mono = clock.mono_us();
@@ -253,12 +279,25 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     }
     const auto wait_ms =
         static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
-    http.poll(wait_ms, on_done);
+    http.poll(wait_ms, on_done, functions.wait_fd());
     if (std::all_of(jobs.begin(), jobs.end(), [](const auto& j) { return j->detect.dropped(); })) {
       log::error("main", "no job left (autodetection_retry is 0 and every first check failed); disabling the plugin");
       ProtocolWriter(out).disable();
       write_all(options.out_fd, out);
       return 0;
+    }
+    if (functions.read_input()) {
+      log::info("main", "Netdata asked the plugin to quit (QUIT or stdin closed); exiting");
+      write_all(options.out_fd, out);
+      return 0;
+    }
+    if (functions.pending() > 0) {
+      std::vector<JobStatus> rows;
+      for (const auto& j : jobs) {
+        rows.push_back(status_of(*j));
+        http.redact(j->http, rows.back().last_error);  // a server may echo the credentials it got
+      }
+      functions.answer(rows, clock.mono_us(), clock.wall_us() / 1000000, out);
     }
     const std::int64_t after = clock.mono_us();
     if (out.empty() && after - last_write_mono >= kKeepaliveEveryUs) ProtocolWriter(out).keepalive();

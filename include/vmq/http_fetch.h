@@ -60,8 +60,10 @@ class HttpClient {
 
   // Waits at most `max_wait_ms` for network activity, drives the transfers, and calls `done`
   // once for every transfer that finished (ok or not). Returns the number completed.
-  // Returns early when wakeup() is called from another thread or a signal handler.
-  std::size_t poll(int max_wait_ms, const std::function<void(std::size_t idx, const FetchResult&)>& done);
+  // Returns early when wakeup() is called from another thread or a signal handler, or when
+  // `extra_fd` (>= 0: Netdata's calls on stdin) becomes readable.
+  std::size_t poll(int max_wait_ms, const std::function<void(std::size_t idx, const FetchResult&)>& done,
+                   int extra_fd = -1);
 
   // Async-signal-safe: makes a blocked poll() return at once.
   void wakeup();

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "vmq/config.h"
+#include "vmq/netdata_version.h"
 #include "vmq/scheduler.h"
 
 namespace vmq {
@@ -21,6 +22,7 @@ class FailureLog {
   void failure(std::int64_t mono_us, std::string_view error);
   void success(std::int64_t mono_us);
   [[nodiscard]] bool failing() const { return failing_; }
+  [[nodiscard]] const std::string& last_error() const { return last_error_; }
 
  private:
   std::string job_;
@@ -35,6 +37,8 @@ class FailureLog {
 struct RunOptions {
   int netdata_update_every = 1;  // argv[1]
   int out_fd = 1;
+  NetdataVersion netdata;  // from NETDATA_VERSION: Functions only on v2
+  int in_fd = 0;           // Netdata's function calls
 };
 
 // Runs until `stop` becomes true (a signal), stdout closes, or no job is usable.

@@ -350,6 +350,26 @@ std::optional<InstallLayout> install_project(const std::string& build_dir, const
   return l;
 }
 
+std::optional<std::string> layout_build_tree(const std::string& build_dir, const std::string& layout, std::string& why) {
+  const std::string tree = build_dir + "/e2e-tree-" + layout;
+  std::vector<std::string> configure = {find_on_path("cmake"), "-S", VMQ_TEST_SOURCE_DIR, "-B", tree,
+                                        "-DVMQ_NETDATA_LAYOUT=" + layout, "-DVMQ_BUILD_TESTS=OFF",
+                                        "-DVMQ_BUILD_BENCH=OFF", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"};
+  if (fs::exists("/usr/bin/ccache")) configure.emplace_back("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache");
+  // The objects are the same as the main build's: let ccache reuse them across build trees.
+  const std::map<std::string, std::string> env = {{"CCACHE_NOHASHDIR", "1"}};
+  for (const auto& argv : {configure, std::vector<std::string>{find_on_path("cmake"), "--build", tree, "--target",
+                                                                "vernemq.plugin", "-j2"}}) {
+    Subprocess p(argv, env);
+    const auto code = p.wait_exit(600s);
+    if (code != 0) {
+      why = argv[1] + " of " + tree + " failed: " + p.out() + p.err();
+      return std::nullopt;
+    }
+  }
+  return tree;
+}
+
 std::optional<std::string> http_get(const std::string& url, long& status, std::chrono::milliseconds timeout) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -385,13 +405,22 @@ NetdataInstance::NetdataInstance(NetdataOptions options) : options_(std::move(op
   }
   root_ = tmpl;
   std::string why;
-  const auto layout = install_project(options_.build_dir, root_ + "/dest", why);
+  std::string tree = options_.build_dir;
+  if (!options_.layout.empty()) {
+    const auto t = layout_build_tree(options_.build_dir, options_.layout, why);
+    if (!t) {
+      failure_ = why;
+      return;
+    }
+    tree = *t;
+  }
+  const auto layout = install_project(tree, root_ + "/dest", why);
   if (!layout) {
     failure_ = why;
     return;
   }
   layout_ = *layout;
-  for (const char* d : {"var/cache", "var/lib", "var/log", "var/lock", "var/home", "var/registry"}) {
+  for (const char* d : {"var/cache", "var/lib", "var/log", "var/lock", "var/home", "var/registry", "var/run", "var/web"}) {
     fs::create_directories(root_ + "/" + d);
   }
   if (!options_.vernemq_conf.empty()) spit(layout_.user_config_dir + "/vernemq.conf", options_.vernemq_conf);
@@ -418,6 +447,7 @@ NetdataInstance::~NetdataInstance() {
 std::string NetdataInstance::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void NetdataInstance::write_config() {
+  if (options_.v2()) return write_config_v2();
   const std::string var = root_ + "/var";
   std::ostringstream c;
   c << "[global]\n"
@@ -475,6 +505,63 @@ void NetdataInstance::write_config() {
   spit(layout_.user_config_dir + "/netdata.conf", c.str());
 }
 
+// v2's netdata.conf (the differences: ../shared/tools/netdata-v2.10.4/README.md).
+void NetdataInstance::write_config_v2() {
+  const std::string var = root_ + "/var";
+  std::ostringstream c;
+  c << "[global]\n"
+       "    run as user = root\n"
+       "    hostname = vmq-e2e\n"
+       "[db]\n"
+       "    mode = ram\n"
+       "    update every = 1\n"
+       "[directories]\n"
+    << "    config = " << layout_.user_config_dir << "\n"
+    << "    stock config = " << layout_.stock_config_dir << "\n"
+    << "    plugins = \"" << layout_.plugins_dir << "\"\n"
+    << "    cache = " << var << "/cache\n"
+    << "    lib = " << var << "/lib\n"
+    << "    log = " << var << "/log\n"
+    << "    lock = " << var << "/lock\n"
+    << "    home = " << var << "/home\n"
+    << "    run = " << var << "/run\n"
+    << "    web = " << var << "/web\n"
+    << "    registry = " << var << "/registry\n"
+    << "    health config = " << layout_.user_config_dir << "/health.d\n"
+    << "    stock health config = " << options_.stock_health_dir << "\n"
+    << "[logs]\n"
+    << "    daemon = " << daemon_log_path() << "\n"
+    << "    collector = " << error_log_path() << "\n"
+    << "    health = " << var << "/log/health.log\n"
+    << "    access = off\n"
+    << "[web]\n"
+    << "    bind to = 127.0.0.1:" << port_ << "\n"
+    << "[registry]\n"
+       "    enabled = no\n"
+       "[ml]\n"
+       "    enabled = no\n"
+       "[health]\n"
+       "    enabled = yes\n"
+       "    run at least every = 1s\n"
+    << "    script to execute on alarm = " << root_ << "/notify.sh\n"
+    << "[plugins]\n"
+       "    enable running new plugins = no\n"
+       "    proc = no\n"
+       "    diskspace = no\n"
+       "    cgroups = no\n"
+       "    tc = no\n"
+       "    idlejitter = no\n"
+       "    timex = no\n"
+       "    checks = no\n"
+       "    statsd = no\n"
+       "    netdata monitoring = no\n"
+       "    vernemq = yes\n";
+  for (const auto& p : options_.enable_plugins) c << "    " << p << " = yes\n";
+  c << "[plugin:vernemq]\n"
+    << "    update every = " << options_.update_every << "\n";
+  spit(layout_.user_config_dir + "/netdata.conf", c.str());
+}
+
 bool NetdataInstance::start_once(std::string& why) {
   port_ = free_port();
   if (port_ == 0) {
@@ -484,6 +571,10 @@ bool NetdataInstance::start_once(std::string& why) {
   const std::string conf = layout_.user_config_dir + "/netdata.conf";
   const std::string port = std::to_string(port_);
   std::vector<std::string> argv = {options_.netdata, "-D", "-c", conf, "-W", "set", "web", "default port", port};
+  if (options_.v2()) {
+    write_config_v2();  // the port is in `bind to`
+    argv.resize(4);
+  }
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);

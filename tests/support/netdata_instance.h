@@ -35,6 +35,11 @@ struct InstallLayout {
 // the build's CMakeCache.txt. On failure returns nullopt and says why in `why`.
 std::optional<InstallLayout> install_project(const std::string& build_dir, const std::string& destdir, std::string& why);
 
+// A build tree of this project configured for VMQ_NETDATA_LAYOUT=`layout`, with the plugin built:
+// BUILD/e2e-tree-LAYOUT (configured and built once, then only brought up to date). nullopt and
+// `why` on failure.
+std::optional<std::string> layout_build_tree(const std::string& build_dir, const std::string& layout, std::string& why);
+
 // The build tree that holds `executable` (VMQ_PLUGIN_PATH is BUILD/vernemq.plugin).
 std::string build_dir_of(const std::string& executable);
 
@@ -50,6 +55,11 @@ struct NetdataOptions {
   std::vector<std::string> enable_plugins;
   std::string stock_health_dir = "/usr/lib/netdata/conf.d/health.d";  // the real Debian one
   std::string netdata = "/usr/sbin/netdata";
+  // v2 mode: the install of a tree configured for this layout (layout_build_tree) instead of
+  // build_dir's own, and v2's netdata.conf (logs per source, `bind to` with the port, a web and
+  // run directory): set `netdata` and `stock_health_dir` to a v2 build's. "" = 1.37 as above.
+  std::string layout;
+  [[nodiscard]] bool v2() const { return layout.rfind("v2", 0) == 0; }
 };
 
 // What stopping an instance showed.
@@ -79,7 +89,12 @@ class NetdataInstance {
   [[nodiscard]] std::string base_url() const;  // http://127.0.0.1:PORT
   [[nodiscard]] const std::string& root() const { return root_; }
   [[nodiscard]] const InstallLayout& layout() const { return layout_; }
-  [[nodiscard]] std::string error_log_path() const { return root_ + "/var/log/error.log"; }
+  // 1.37: error.log, everything. v2: collector.log, where plugins' stderr goes (daemon.log and
+  // health.log hold the rest).
+  [[nodiscard]] std::string error_log_path() const {
+    return root_ + (options_.v2() ? "/var/log/collector.log" : "/var/log/error.log");
+  }
+  [[nodiscard]] std::string daemon_log_path() const { return root_ + "/var/log/daemon.log"; }
   [[nodiscard]] std::string notify_log_path() const { return root_ + "/notify.log"; }
   [[nodiscard]] pid_t pid() const { return pid_; }
   // Seconds from fork to the first answer of /api/v1/info.
@@ -99,6 +114,7 @@ class NetdataInstance {
  private:
   bool start_once(std::string& why);
   void write_config();
+  void write_config_v2();
 
   NetdataOptions options_;
   std::string root_;

@@ -36,7 +36,6 @@ namespace vmq::testing {
 
 namespace {
 
-constexpr std::size_t kMaxWords = 20;          // [words]
 constexpr std::size_t kMaxLineBytes = 15000;   // [linemax] 15359 bytes + '\n'; stricter
 constexpr std::size_t kMaxIdLength = 199;      // [rrdset]; also applied to dimension ids
 constexpr std::size_t kMaxLabelLength = 200;   // [labels] names 200, values 800 bytes; stricter
@@ -53,6 +52,11 @@ bool is_id_char(char c) {
 }
 
 bool is_id(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_id_char); }
+
+// v2 function names follow `module:method` (netdata-v2.md §2.1).
+bool is_id_with_colon(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_id_char(c) || c == ':'; });
+}
 
 bool is_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -207,6 +211,9 @@ void NetdataValidator::finish() {
             "BEGIN of chart " + quote(open_point_.chart) + " has no END before the end of the stream");
   if (phase_ == Phase::kLabeling)
     fail_at(label_line_, label_text_, "CLABEL block was never committed with CLABEL_COMMIT before the end of the stream");
+  if (open_result_)
+    fail_at(open_result_->line, "FUNCTION_RESULT_BEGIN " + open_result_->transaction,
+            "function result has no FUNCTION_RESULT_END before the end of the stream");
 }
 
 std::string NetdataValidator::error_report() const {
@@ -238,6 +245,19 @@ void NetdataValidator::fail_at(std::size_t line_no, std::string_view line, const
 
 void NetdataValidator::process_line(std::string_view line) {
   ++line_no_;
+  if (open_result_) {
+    // [v2 pluginsd_parser.h:190-226] everything up to a line that is exactly
+    // FUNCTION_RESULT_END is payload.
+    if (line == "FUNCTION_RESULT_END") {
+      keywords_seen_.insert("FUNCTION_RESULT_END");
+      results_.push_back(std::move(*open_result_));
+      open_result_.reset();
+    } else {
+      open_result_->body.append(line);
+      open_result_->body.push_back('\n');
+    }
+    return;
+  }
   if (line.empty()) {  // the keepalive: 1.37's find_first_keyword() finds nothing and skips it
     ++keepalives_;
     return;
@@ -302,8 +322,10 @@ bool NetdataValidator::split(std::string_view line, Split& out) {
       out.trailing = sep;
       return true;
     }
-    if (out.words.size() == kMaxWords) {
-      fail(line, "more than 20 words: 1.37 (PLUGINSD_MAX_WORDS) silently drops every word after the 20th");
+    if (out.words.size() == profile_.max_words()) {
+      const std::string max = std::to_string(profile_.max_words());
+      fail(line, "more than " + max + " words: Netdata " + profile_.text() +
+                     " (PLUGINSD_MAX_WORDS) silently drops every word after the " + max + "th");
       return false;
     }
     Word w;
@@ -381,6 +403,7 @@ void NetdataValidator::dispatch(const Split& s, std::string_view line) {
     return;
   }
   if (k != "SET" && k != "VARIABLE" && !check_separators(s, line)) return;
+  keywords_seen_.insert(std::string(k));
 
   if (k == "CHART") return on_chart(s, line);
   if (k == "DIMENSION") return on_dimension(s, line);
@@ -396,6 +419,28 @@ void NetdataValidator::dispatch(const Split& s, std::string_view line) {
   if (k == "OVERWRITE") return on_overwrite(s, line);
   if (k == "FUNCTION") return on_function(s, line);
 
+  if (profile_.at_least(2, 0)) {
+    // [v2 gperf-config.txt] keywords an external plugin may send, from the version that added them.
+    if (k == "FUNCTION_RESULT_BEGIN") return on_function_result_begin(s, line);
+    if (one_of(k, {"EXIT", "HOST_DEFINE", "HOST_DEFINE_END", "HOST_LABEL", "HOST"}))
+      return on_v2_keyword(s, line, 1, 39);
+    if (one_of(k, {"FUNCTION_PROGRESS", "CONFIG"})) return on_v2_keyword(s, line, 1, 45);
+    if (one_of(k, {"PLUGIN_KEEPALIVE", "TRUST_DURATIONS"})) return on_v2_keyword(s, line, 2, 7);
+    if (k == "FUNCTION_DEL") return on_v2_keyword(s, line, 2, 11);
+    if (k == "FUNCTION_RESULT_END") {
+      fail(line, "FUNCTION_RESULT_END without FUNCTION_RESULT_BEGIN");
+      return;
+    }
+    if (one_of(k, {"RBEGIN", "RSET", "RDSTATE", "RSSTATE", "REND", "CHART_DEFINITION_END", "BEGIN2", "SET2", "END2",
+                   "CLAIMED_ID", "JSON"})) {
+      fail(line, "keyword " + quote(k) + " is streaming-only in v2: a plugin that sends it is killed and restarted");
+      return;
+    }
+    fail(line, "unknown keyword " + quote(k) + ": Netdata " + profile_.text() +
+                   " stops reading the plugin and kills it; expected one of " + std::string(kKnownKeywords) +
+                   " FUNCTION_RESULT_BEGIN (and v2's newer keywords), or an empty line");
+    return;
+  }
   if (one_of(k, {"FUNCTION_RESULT_BEGIN", "FUNCTION_RESULT_END"})) {
     fail(line, "keyword " + quote(k) +
                    " answers a function call Netdata sent; 1.37 then swallows every line up to "
@@ -817,27 +862,92 @@ void NetdataValidator::on_overwrite(const Split& s, std::string_view line) {
 }
 
 void NetdataValidator::on_function(const Split& s, std::string_view line) {
-  static constexpr std::string_view kForm = "FUNCTION [GLOBAL] name timeout help";
+  const bool v2 = profile_.at_least(2, 0);
+  // [v2 pluginsd_functions.c:319-422] v2 adds tags, access, priority and version; 1.37 ignores
+  // extra words, but this project sends them only to v2.
+  const std::string_view form =
+      v2 ? "FUNCTION [GLOBAL] name timeout help [tags [access [priority [version]]]]" : "FUNCTION [GLOBAL] name timeout help";
   leave_labeling_or_data("FUNCTION", line);
   const auto& w = s.words;
   const bool global = w.size() > 1 && w[1].text == "GLOBAL" && !w[1].quoted;
   const std::size_t idx = global ? 2 : 1;
-  if (w.size() != idx + 3) {
-    fail(line, "malformed FUNCTION: expected `" + std::string(kForm) + "`");
+  if (w.size() < idx + 3 || w.size() > idx + (v2 ? 7 : 3)) {
+    fail(line, "malformed FUNCTION: expected `" + std::string(form) + "`");
     return;
   }
-  if (!is_id(w[idx].text)) fail(line, "function name " + quote(w[idx].text) + ": expected characters of [A-Za-z0-9_.-]");
+  FunctionDecl d;
+  d.global = global;
+  d.name = std::string(w[idx].text);
+  d.help = std::string(w[idx + 2].text);
+  d.line = line_no_;
+  if (w.size() > idx + 3) d.tags = std::string(w[idx + 3].text);
+  if (w.size() > idx + 4) d.access = std::string(w[idx + 4].text);
+  if (w.size() > idx + 5) {
+    const auto p = parse_plain_int(w[idx + 5].text);
+    if (!p || *p < 0) fail(line, "function priority " + quote(w[idx + 5].text) + ": expected a decimal integer >= 0");
+    d.priority = p.value_or(0);
+  }
+  if (w.size() > idx + 6) {
+    const auto ver = parse_plain_int(w[idx + 6].text);
+    if (!ver || *ver < 0) fail(line, "function version " + quote(w[idx + 6].text) + ": expected a decimal integer >= 0");
+    d.version = ver.value_or(0);
+  }
+  if (!d.tags.empty() && !options_ok(d.tags, {"top", "logs"}))
+    fail(line, "function tags " + quote(d.tags) + ": expected top and/or logs");
+  if (w.size() > idx + 4 && !one_of(d.access, {"any", "all", "member", "admin", ""}) &&
+      !(d.access.starts_with("0x") && d.access.size() > 2))
+    fail(line, "function access " + quote(d.access) + ": expected any, member, admin, a 0x bitmap or ''");
+  if (d.name.starts_with("__")) fail(line, "function name " + quote(d.name) + ": names starting with __ are not callable");
+  if (!is_id(w[idx].text) && !(v2 && is_id_with_colon(w[idx].text)))
+    fail(line, "function name " + quote(w[idx].text) + ": expected characters of [A-Za-z0-9_.-]" + (v2 ? " and ':'" : ""));
   const auto timeout = parse_plain_int(w[idx + 1].text);
   if (!timeout || *timeout <= 0 || *timeout > INT_MAX)
     fail(line, "function timeout " + quote(w[idx + 1].text) + ": expected a positive decimal integer (seconds)");
   if (w[idx + 2].text.empty()) fail(line, "empty function help: expected a description");
   if (!global && !st_)
     fail(line, "chart FUNCTION without a current chart: expected it after CHART, or FUNCTION GLOBAL");
+  if (timeout) d.timeout = static_cast<int>(*timeout);
+  functions_.push_back(std::move(d));
   if (phase_ == Phase::kDefining) phase_ = Phase::kIdle;
 }
 
-NetdataValidator validate_netdata_stream(std::string_view all) {
-  NetdataValidator v;
+void NetdataValidator::on_function_result_begin(const Split& s, std::string_view line) {
+  // [v2 pluginsd_functions.c:480-522] FUNCTION_RESULT_BEGIN tx status content_type expires
+  static constexpr std::string_view kForm = "FUNCTION_RESULT_BEGIN transaction status content_type expires";
+  leave_labeling_or_data("FUNCTION_RESULT_BEGIN", line);
+  FunctionResult r;
+  r.line = line_no_;
+  if (s.words.size() == 5) {
+    r.transaction = std::string(s.words[1].text);
+    const auto status = parse_plain_int(s.words[2].text);
+    if (!status || *status < 100 || *status > 599)
+      fail(line, "function result status " + quote(s.words[2].text) + ": expected an HTTP status code");
+    r.status = static_cast<int>(status.value_or(0));
+    r.content_type = std::string(s.words[3].text);
+    if (r.content_type.find('/') == std::string::npos)
+      fail(line, "function result content type " + quote(r.content_type) + ": expected a MIME type");
+    const auto expires = parse_plain_int(s.words[4].text);
+    if (!expires || *expires < 0) fail(line, "function result expiry " + quote(s.words[4].text) + ": expected unix seconds");
+    r.expires = expires.value_or(0);
+    if (r.transaction.empty()) fail(line, "function result without a transaction");
+  } else {
+    expect_word_count(s, 5, 5, kForm, line);
+  }
+  // The payload follows whatever the header held: Netdata swallows it up to FUNCTION_RESULT_END.
+  open_result_ = std::move(r);
+}
+
+void NetdataValidator::on_v2_keyword(const Split& s, std::string_view line, int major, int minor) {
+  leave_labeling_or_data(s.words.front().text, line);
+  if (!profile_.at_least(major, minor)) {
+    fail(line, "keyword " + quote(s.words.front().text) + " arrived in Netdata v" + std::to_string(major) + "." +
+                   std::to_string(minor) + "; " + profile_.text() + " kills the plugin on it");
+  }
+  if (phase_ == Phase::kDefining) phase_ = Phase::kIdle;
+}
+
+NetdataValidator validate_netdata_stream(std::string_view all, NetdataVersion profile) {
+  NetdataValidator v(profile);
   v.feed(all);
   v.finish();
   return v;

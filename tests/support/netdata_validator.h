@@ -5,6 +5,15 @@
 // quoted_strings_splitter()). It is deliberately *stricter* than 1.37: whatever it accepts,
 // 1.37 accepts and stores as sent. It also records what was declared and sent, so tests can
 // assert values without re-parsing the plugin's output themselves.
+//
+// Profiles: the Netdata version the stream is for (a vmq::NetdataVersion, as the plugin reads it
+// from NETDATA_VERSION). 1.37 (the default) is the grammar above. v2 (netdata-v2.md §1-2) is the
+// same strict grammar, plus: 30 words a line instead of 20; v2's keyword set, each only from the
+// version that introduced it (EXIT, HOST_* 1.39; FUNCTION_PROGRESS, CONFIG 1.45; PLUGIN_KEEPALIVE,
+// TRUST_DURATIONS 2.7; FUNCTION_DEL 2.11); FUNCTION with v2's arguments; and replies to function
+// calls, FUNCTION_RESULT_BEGIN ... FUNCTION_RESULT_END, whose payload lines are recorded, never
+// inside a BEGIN..END or CLABEL block. CLABEL's rules are the same in both (v2 disables the
+// plugin where 1.37 crashes). Streaming-only keywords are refused in both.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +23,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "vmq/netdata_version.h"
 
 namespace vmq::testing {
 
@@ -54,8 +65,35 @@ struct Point {
   friend bool operator==(const Point&, const Point&) = default;
 };
 
+// A reply to a function call (v2 profile).
+struct FunctionResult {
+  std::string transaction;
+  int status = 0;
+  std::string content_type;
+  long long expires = 0;
+  std::string body;      // the payload lines, each with its '\n'
+  std::size_t line = 0;  // line of FUNCTION_RESULT_BEGIN
+};
+
+// A FUNCTION registration.
+struct FunctionDecl {
+  bool global = false;
+  std::string name, help, tags, access;  // "" when absent
+  int timeout = 0;
+  long long priority = 0, version = 0;
+  std::size_t line = 0;
+};
+
 class NetdataValidator {
  public:
+  NetdataValidator() = default;
+  explicit NetdataValidator(NetdataVersion profile) : profile_(profile) {}
+  [[nodiscard]] const NetdataVersion& profile() const { return profile_; }
+  [[nodiscard]] const std::vector<FunctionResult>& function_results() const { return results_; }
+  [[nodiscard]] const std::vector<FunctionDecl>& functions() const { return functions_; }
+  // Every keyword seen at the start of a line (payload lines excluded), for "never sent" checks.
+  [[nodiscard]] const std::set<std::string>& keywords_seen() const { return keywords_seen_; }
+
   // Any chunking: a partial last line is kept until more bytes (or finish()) arrive.
   void feed(std::string_view bytes);
   // End of stream: a partial line, an open BEGIN or an uncommitted CLABEL block is an error.
@@ -119,12 +157,20 @@ class NetdataValidator {
   void on_label(const Split& s, std::string_view line);
   void on_overwrite(const Split& s, std::string_view line);
   void on_function(const Split& s, std::string_view line);
+  void on_function_result_begin(const Split& s, std::string_view line);
+  void on_v2_keyword(const Split& s, std::string_view line, int major, int minor);
 
   bool expect_word_count(const Split& s, std::size_t min, std::size_t max, std::string_view form,
                          std::string_view line);
   bool leave_labeling_or_data(std::string_view keyword, std::string_view line);
   void fail(std::string_view line, const std::string& what);
   void fail_at(std::size_t line_no, std::string_view line, const std::string& what);
+
+  NetdataVersion profile_ = NetdataVersion::v1_37();
+  std::optional<FunctionResult> open_result_;  // inside FUNCTION_RESULT_BEGIN..END
+  std::vector<FunctionResult> results_;
+  std::vector<FunctionDecl> functions_;
+  std::set<std::string> keywords_seen_;
 
   std::string partial_;
   std::size_t line_no_ = 0;
@@ -151,6 +197,6 @@ class NetdataValidator {
 };
 
 // Validates a whole buffer: feed(all) then finish().
-NetdataValidator validate_netdata_stream(std::string_view all);
+NetdataValidator validate_netdata_stream(std::string_view all, NetdataVersion profile = NetdataVersion::v1_37());
 
 }  // namespace vmq::testing

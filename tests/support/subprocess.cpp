@@ -63,10 +63,13 @@ std::vector<std::string> with_wrapper(const std::vector<std::string>& argv) {
   return out;
 }
 
-Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                       bool pipe_stdin) {
   int out[2];
   int err[2];
+  int in[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  if (pipe_stdin && pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   // Build argv/envp before fork: the child only calls async-signal-safe functions.
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -88,7 +91,7 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std:
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
-    const int devnull = open("/dev/null", O_RDONLY);
+    const int devnull = in[0] >= 0 ? in[0] : open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
@@ -99,6 +102,8 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std:
   }
   close(out[1]);
   close(err[1]);
+  if (in[0] >= 0) close(in[0]);
+  in_fd_ = in[1];
   out_fd_ = out[0];
   err_fd_ = err[0];
   fcntl(out_fd_, F_SETFL, O_NONBLOCK);
@@ -112,6 +117,23 @@ Subprocess::~Subprocess() {
   }
   if (out_fd_ >= 0) close(out_fd_);
   if (err_fd_ >= 0) close(err_fd_);
+  if (in_fd_ >= 0) close(in_fd_);
+}
+
+bool Subprocess::write_stdin(const std::string& text) {
+  std::size_t off = 0;
+  while (in_fd_ >= 0 && off < text.size()) {
+    const ssize_t n = ::write(in_fd_, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    off += static_cast<std::size_t>(n);
+  }
+  return in_fd_ >= 0;
+}
+
+void Subprocess::close_stdin() {
+  if (in_fd_ >= 0) close(in_fd_);
+  in_fd_ = -1;
 }
 
 void Subprocess::reap(bool block) {

@@ -27,7 +27,9 @@ class Subprocess {
  public:
   // Starts `argv[0]` with `argv`; `env` entries are added to (or replace in) the environment.
   // The plugin runs under $VMQ_PLUGIN_WRAPPER when that is set (see with_wrapper()).
-  Subprocess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+  // `pipe_stdin`: the child's stdin is a pipe fed by write_stdin() (else /dev/null).
+  Subprocess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+             bool pipe_stdin = false);
   ~Subprocess();  // SIGKILL and reap if still running
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;
@@ -43,6 +45,8 @@ class Subprocess {
   std::optional<int> wait_exit(std::chrono::milliseconds d);
   void signal(int sig);
   void close_stdout_reader();  // the reader goes away: the child's writes now fail with EPIPE
+  bool write_stdin(const std::string& text);  // false when there is no stdin pipe or it broke
+  void close_stdin();
 
   [[nodiscard]] const std::string& out() const { return out_; }
   [[nodiscard]] const std::string& err() const { return err_; }
@@ -55,6 +59,7 @@ class Subprocess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;
+  int in_fd_ = -1;
   std::string out_;
   std::string err_;
   std::optional<int> status_;
