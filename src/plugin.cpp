@@ -68,6 +68,8 @@ struct Job final : BodyConsumer {
   std::int64_t pending_mono = 0;
   std::int64_t last_problem_log_us = -kSummaryEveryUs;
   std::optional<std::int64_t> last_good_mono;  // for the `vernemq` function
+  std::optional<std::uint64_t> last_wallclock_ms;  // the first node's, at the last good scrape
+  std::optional<std::uint64_t> last_connections;   // summed over the nodes, at the last good scrape
 
   [[nodiscard]] long timeout_ms() const {
     const auto configured = static_cast<long>(cfg.timeout_s * 1000.0);
@@ -150,6 +152,14 @@ bool handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::
                                    "first: " + (job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front()));
   }
   job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out, now_mono);
+  // What the `vernemq` Function shows of the node, as of this scrape.
+  job.last_wallclock_ms.reset();
+  job.last_connections.reset();
+  for (std::size_t n = 0; n < job.scrape.n_nodes; ++n) {
+    const NodeMetrics& node = job.scrape.nodes[n];
+    if (node.has_wallclock && !job.last_wallclock_ms) job.last_wallclock_ms = node.wallclock_ms;
+    if (node.has_connections) job.last_connections = job.last_connections.value_or(0) + node.connections;
+  }
   for (const std::string& m : job.charts.take_messages()) log::info(job.cfg.name, m);
   return true;
 }
@@ -162,11 +172,13 @@ JobStatus status_of(const Job& job) {
   st.up = job.last_good_mono.has_value() && !job.failures.failing();
   st.last_error = job.failures.failing() ? job.failures.last_error() : std::string();
   st.last_good_mono_us = job.last_good_mono;
+  if (st.up && job.last_wallclock_ms) st.uptime_s = static_cast<double>(*job.last_wallclock_ms) / 1000.0;
+  if (st.up && job.last_connections) st.connections = static_cast<long long>(*job.last_connections);
   if (job.last_good_mono) {
     const std::vector<std::uint64_t> values = job.charts.per_minute(job.pending_tick);
     const std::vector<std::string>& reasons = job.charts.reasons();
     for (std::size_t i = 0; i < reasons.size() && i < values.size(); ++i) {
-      if (reasons[i] != "success") st.refused_last_minute[reasons[i]] = values[i];
+      if (!is_successful_reason(reasons[i])) st.refused_last_minute[reasons[i]] = values[i];
     }
   }
   return st;

@@ -66,11 +66,13 @@ class VerneMQSink final : public prom::SampleSink {
         return false;
       }
     }
-    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived) || is_prefixed(name, kSystemWallclock);
+    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived) || is_prefixed(name, kSystemWallclock) ||
+           is_prefixed(name, kTotalActiveConnections);
   }
 
   // Which lines the parser must read (prom::SampleSink::line_filters). Every charted line holds
-  // PREFIX + "mqtt_puback_" or PREFIX + "system_wallclock", so once the prefix is known every
+  // PREFIX + "mqtt_puback_", PREFIX + "system_wallclock" or PREFIX + "total_active_connections",
+  // so once the prefix is known every
   // other line is only counted, and every line that holds one (any charted sample, well-formed
   // or not, and the few others that contain it) is parsed and checked in full. Before that,
   // every line is read until a few names are noted for the "not VerneMQ" message, then only
@@ -82,6 +84,18 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
   void on_sample(const prom::Sample& s) override {
+    if (is_prefixed(s.name, kTotalActiveConnections)) {
+      // A gauge shown in the `vernemq` Function: a bad value is reported and ignored.
+      if (!s.value.is_u64) {
+        problem(s, "has a value that is not a whole number of connections; ignored");
+        return;
+      }
+      if (NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s)) {
+        node->connections = s.value.as_u64;
+        node->has_connections = true;
+      }
+      return;
+    }
     if (is_prefixed(s.name, kSystemWallclock)) {
       // Only a hint for restart detection: a bad value is reported and ignored, not fatal.
       if (!s.value.is_u64) {
@@ -168,6 +182,7 @@ class VerneMQSink final : public prom::SampleSink {
     };
     filters_[0] = fill(puback_filter_, kPubackFamilies);
     filters_[1] = fill(wallclock_filter_, kSystemWallclock);
+    filters_[2] = fill(connections_filter_, kTotalActiveConnections);
   }
 
   void note_found(std::string_view name) {
@@ -201,6 +216,7 @@ class VerneMQSink final : public prom::SampleSink {
     n.has_sent_total = false;
     n.has_received_total = false;
     n.has_wallclock = false;
+    n.has_connections = false;
     return &n;
   }
 
@@ -214,7 +230,8 @@ class VerneMQSink final : public prom::SampleSink {
   VerneMQScrape& out_;
   std::array<char, kFilterPrefixMax + 24> puback_filter_{};
   std::array<char, kFilterPrefixMax + 24> wallclock_filter_{};
-  std::array<std::string_view, 2> filters_{};
+  std::array<char, kFilterPrefixMax + 24> connections_filter_{};
+  std::array<std::string_view, 3> filters_{};
   std::string node_scratch_;
   std::string version_scratch_;
   std::string reason_scratch_;

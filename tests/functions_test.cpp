@@ -208,7 +208,7 @@ prefix: vernemq_
 nodes: [VerneMQ@127.0.0.1]
 steps:
   - {at: 0, rate: {success: 10}}
-  - {at: 2, add: {not_authorized: 3}}
+  - {at: 2, add: {not_authorized: 3, no_matching_subscribers: 4}}
 )")});
   ASSERT_TRUE(sim.wait_for_stdout("ready\n", 10s)) << sim.err();
   std::smatch m;
@@ -273,8 +273,18 @@ steps:
     EXPECT_EQ(good[col("url")], "http://" + m[1].str());
     EXPECT_EQ(good[col("status")], "up");
     EXPECT_LE(good[col("last_good_s")].get<int>(), 1);
+    // no_matching_subscribers (0x10) is a success code: not a refusal.
     EXPECT_EQ(good[col("refused_1m")], 3);
     EXPECT_EQ(good[col("refused_by_reason")], "not_authorized 3");
+    // The node as the simulator serves it: 3 connections (total_active_connections) and its
+    // uptime (system_wallclock, since the timeline start: a few seconds by now).
+    EXPECT_EQ(good[col("connections")], 3);
+    ASSERT_TRUE(good[col("uptime_s")].is_number()) << good.dump();
+    EXPECT_GE(good[col("uptime_s")].get<long long>(), 1);
+    EXPECT_LE(good[col("uptime_s")].get<long long>(), 60);
+    EXPECT_TRUE(good[col("version")].is_null());  // /status.json is not read yet
+    EXPECT_TRUE(h[col("connections")].is_null());
+    EXPECT_TRUE(h[col("uptime_s")].is_null());
     EXPECT_EQ(h[col("job")], "hung");
     EXPECT_NE(h[col("status")], "up");  // hanging, or timed out by now
     EXPECT_TRUE(h[col("last_good_s")].is_null());

@@ -21,12 +21,19 @@ inline constexpr std::string_view kPubackReceived = "mqtt_puback_received";
 inline constexpr std::string_view kPublishError = "mqtt_publish_error";
 // Milliseconds since the node started (1.x and 2.x): how a restart is told from a gap.
 inline constexpr std::string_view kSystemWallclock = "system_wallclock";
+// Open connections of every kind (a gauge, VerneMQ 1.13 and later).
+inline constexpr std::string_view kTotalActiveConnections = "total_active_connections";
 
 inline constexpr std::string_view kLabelNode = "node";
 inline constexpr std::string_view kLabelMqttVersion = "mqtt_version";
 inline constexpr std::string_view kLabelReasonCode = "reason_code";
 
 inline constexpr std::string_view kReasonSuccess = "success";
+// MQTT 5 reason codes below 0x80 are successes: the PUBACK was not a refusal.
+inline constexpr std::array<std::string_view, 2> kSuccessfulReasons = {"success", "no_matching_subscribers"};
+[[nodiscard]] inline bool is_successful_reason(std::string_view r) {
+  return r == kSuccessfulReasons[0] || r == kSuccessfulReasons[1];
+}
 // The nine MQTT 5 PUBACK reasons VerneMQ exports, in the chart's order.
 inline constexpr std::array<std::string_view, 9> kKnownReasons = {
     "success",         "no_matching_subscribers", "unspecified_error",
@@ -54,6 +61,8 @@ struct NodeMetrics {
   bool has_received_total = false;
   std::uint64_t wallclock_ms = 0;  // system_wallclock
   bool has_wallclock = false;
+  std::uint64_t connections = 0;   // total_active_connections
+  bool has_connections = false;
 
   void sent_total_add(std::uint64_t v);      // saturating
   void received_total_add(std::uint64_t v);  // saturating
