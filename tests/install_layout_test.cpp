@@ -306,3 +306,94 @@ TEST(HealthRenderer, TheRawVariableCheckItselfCatchesEachCase) {
 }
 
 }  // namespace
+
+namespace {
+
+// `cpack -G DEB` for a layout, in the shared tree; the path of the .deb it made.
+std::string build_deb(const std::string& layout, const std::string& out_dir) {
+  const CmdResult c = configure(kTree, {"-DVMQ_NETDATA_LAYOUT=" + layout, "-DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON"});
+  EXPECT_EQ(c.code, 0) << c.output;
+  const CmdResult b =
+      run({VMQ_CMAKE_COMMAND, "--build", kTree, "--target", "vernemq.plugin", "-j2"}, {{"CCACHE_NOHASHDIR", "1"}});
+  EXPECT_EQ(b.code, 0) << b.output;
+  // cpack sits beside the cmake that configured the tree.
+  const std::string cpack = (fs::path(VMQ_CMAKE_COMMAND).parent_path() / "cpack").string();
+  const CmdResult p = run({cpack, "--config", kTree + "/CPackConfig.cmake", "-B", out_dir});
+  EXPECT_EQ(p.code, 0) << p.output;
+  for (const auto& e : fs::directory_iterator(out_dir)) {
+    if (e.path().extension() == ".deb") return e.path().string();
+  }
+  ADD_FAILURE() << "no .deb in " << out_dir << ":\n" << p.output;
+  return {};
+}
+
+// The regular files a .deb holds ("/usr/..."), from dpkg-deb's listing.
+std::set<std::string> deb_files(const std::string& deb) {
+  const CmdResult l = run({"/usr/bin/dpkg-deb", "--contents", deb});
+  EXPECT_EQ(l.code, 0) << l.output;
+  std::set<std::string> files;
+  std::istringstream in(l.output);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] != '-') continue;  // regular files only
+    const auto dot = line.find(" ./");
+    if (dot != std::string::npos) files.insert(line.substr(dot + 2));
+  }
+  return files;
+}
+
+}  // namespace
+
+// What configuration-management users install: the package holds exactly what the layout's
+// install rules lay out, depends on that layout's Netdata, and marks the health files as
+// conffiles. Installed with dpkg into a fake root (no package of this machine is touched), then
+// removed: the plugin goes, the user's job file and the (edited) health file stay.
+TEST(DebianPackage, HoldsTheLayoutsFilesAndRemovalKeepsTheUsersConfig) {
+  TempDir out;
+  const std::string deb = build_deb("debian-1.37", out.path());
+  ASSERT_FALSE(deb.empty());
+  const auto names = shipped_health_names();
+  std::set<std::string> want = {"/usr/lib/netdata/plugins.d/vernemq.plugin", "/usr/lib/netdata/conf.d/vernemq.conf"};
+  for (const std::string& n : names) want.insert("/etc/netdata/health.d/" + n);
+  EXPECT_EQ(deb_files(deb), want);
+  const CmdResult f = run({"/usr/bin/dpkg-deb", "--field", deb, "Package", "Depends"});
+  ASSERT_EQ(f.code, 0) << f.output;
+  EXPECT_NE(f.output.find("Package: vernemq-plugin"), std::string::npos) << f.output;
+  EXPECT_NE(f.output.find("netdata-core | netdata"), std::string::npos) << f.output;
+  EXPECT_NE(f.output.find("libcurl4"), std::string::npos) << f.output;  // from dpkg-shlibdeps
+  TempDir ctl;
+  ASSERT_EQ(run({"/usr/bin/dpkg-deb", "--control", deb, ctl.path() + "/c"}).code, 0);
+  for (const std::string& n : names) {
+    EXPECT_NE(read(ctl.path() + "/c/conffiles").find("/etc/netdata/health.d/" + n), std::string::npos) << n;
+  }
+
+  // dpkg with its own database under a fake root; Netdata itself is not in it (--force-depends).
+  TempDir root;
+  const std::string r = root.path();
+  fs::create_directories(r + "/var/lib/dpkg/info");
+  fs::create_directories(r + "/var/lib/dpkg/updates");
+  std::ofstream(r + "/var/lib/dpkg/status").close();
+  const CmdResult i = run({"/usr/bin/dpkg", "--root=" + r, "--force-depends", "--force-not-root", "-i", deb});
+  ASSERT_EQ(i.code, 0) << i.output;
+  for (const std::string& file : want) EXPECT_TRUE(fs::is_regular_file(r + file)) << file;
+  const CmdResult v = run({r + "/usr/lib/netdata/plugins.d/vernemq.plugin", "--version"});
+  EXPECT_EQ(v.output, "vernemq.plugin " VMQ_VERSION "\n");
+  // The user's own job file, and an edit to a shipped health file.
+  std::ofstream(r + "/etc/netdata/vernemq.conf") << "jobs:\n  - name: mine\n    url: http://127.0.0.1:8888/metrics\n";
+  const std::string health = r + "/etc/netdata/health.d/" + names.front();
+  std::ofstream(health, std::ios::app) << "# the operator's edit\n";
+  const CmdResult rm = run({"/usr/bin/dpkg", "--root=" + r, "--force-depends", "--force-not-root", "-r", "vernemq-plugin"});
+  ASSERT_EQ(rm.code, 0) << rm.output;
+  EXPECT_FALSE(fs::exists(r + "/usr/lib/netdata/plugins.d/vernemq.plugin"));
+  EXPECT_FALSE(fs::exists(r + "/usr/lib/netdata/conf.d/vernemq.conf"));
+  EXPECT_EQ(read(r + "/etc/netdata/vernemq.conf").rfind("jobs:", 0), 0u);
+  EXPECT_NE(read(health).find("# the operator's edit"), std::string::npos);
+}
+
+TEST(DebianPackage, AV2NativePackageDependsOnNetdata2AndLandsInLibexec) {
+  TempDir out;
+  const std::string deb = build_deb("v2-native", out.path());
+  ASSERT_FALSE(deb.empty());
+  EXPECT_EQ(deb_files(deb).count("/usr/libexec/netdata/plugins.d/vernemq.plugin"), 1u);
+  const CmdResult f = run({"/usr/bin/dpkg-deb", "--field", deb, "Depends"});
+  EXPECT_NE(f.output.find("netdata (>= 2.0)"), std::string::npos) << f.output;
+}
