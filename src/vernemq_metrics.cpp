@@ -84,29 +84,13 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
   void on_sample(const prom::Sample& s) override {
+    // Per-node values that only inform (restart detection, the `vernemq` Function): a bad one is
+    // reported and ignored, never fatal to the scrape.
     if (is_prefixed(s.name, kTotalActiveConnections)) {
-      // A gauge shown in the `vernemq` Function: a bad value is reported and ignored.
-      if (!s.value.is_u64) {
-        problem(s, "has a value that is not a whole number of connections; ignored");
-        return;
-      }
-      if (NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s)) {
-        node->connections = s.value.as_u64;
-        node->has_connections = true;
-      }
-      return;
+      return node_value(s, "connections", &NodeMetrics::connections, &NodeMetrics::has_connections);
     }
     if (is_prefixed(s.name, kSystemWallclock)) {
-      // Only a hint for restart detection: a bad value is reported and ignored, not fatal.
-      if (!s.value.is_u64) {
-        problem(s, "has a value that is not a whole number of milliseconds; ignored");
-        return;
-      }
-      if (NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s)) {
-        node->wallclock_ms = s.value.as_u64;
-        node->has_wallclock = true;
-      }
-      return;
+      return node_value(s, "milliseconds", &NodeMetrics::wallclock_ms, &NodeMetrics::has_wallclock);
     }
     const bool sent = is_prefixed(s.name, kPubackSent);
     if (!s.value.is_u64) {
@@ -218,6 +202,17 @@ class VerneMQSink final : public prom::SampleSink {
     n.has_wallclock = false;
     n.has_connections = false;
     return &n;
+  }
+
+  void node_value(const prom::Sample& s, const char* unit, std::uint64_t NodeMetrics::*value, bool NodeMetrics::*has) {
+    if (!s.value.is_u64) {
+      problem(s, ("has a value that is not a whole number of " + std::string(unit) + "; ignored").c_str());
+      return;
+    }
+    if (NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s)) {
+      node->*value = s.value.as_u64;
+      node->*has = true;
+    }
   }
 
   void problem(const prom::Sample& s, const char* what) {

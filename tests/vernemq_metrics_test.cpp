@@ -409,3 +409,35 @@ TEST(VerneMQCaptures, NotVerneMQIsRejected) {
 
 }  // namespace
 }  // namespace vmq
+
+namespace vmq {
+namespace {
+
+TEST(VerneMQMetrics, WallclockAndConnectionsPerNodeAndABadOneIsOnlyAProblem) {
+  const std::string good = testing::fixture("vernemq-2x.txt") +
+                           "vernemq_system_wallclock{node=\"VerneMQ@192.0.2.10\"} 51082602\n"
+                           "vernemq_total_active_connections{node=\"VerneMQ@192.0.2.10\"} 42\n";
+  VerneMQScrape s;
+  extract_vernemq(good, s);
+  ASSERT_EQ(s.n_nodes, 1u);
+  EXPECT_TRUE(s.nodes[0].has_wallclock);
+  EXPECT_EQ(s.nodes[0].wallclock_ms, 51082602u);
+  EXPECT_TRUE(s.nodes[0].has_connections);
+  EXPECT_EQ(s.nodes[0].connections, 42u);
+  EXPECT_EQ(s.problems_total, 0u);
+
+  const std::string bad = testing::fixture("vernemq-2x.txt") +
+                          "vernemq_system_wallclock{node=\"VerneMQ@192.0.2.10\"} 1.5\n"
+                          "vernemq_total_active_connections{node=\"VerneMQ@192.0.2.10\"} NaN\n";
+  extract_vernemq(bad, s);
+  EXPECT_FALSE(s.nodes[0].has_wallclock);
+  EXPECT_FALSE(s.nodes[0].has_connections);
+  EXPECT_TRUE(s.rejected.empty()) << s.rejected;  // only hints: the scrape stays usable
+  EXPECT_EQ(s.problems_total, 2u);
+  ASSERT_EQ(s.problems.size(), 2u);
+  EXPECT_NE(s.problems[0].find("milliseconds"), std::string::npos) << s.problems[0];
+  EXPECT_NE(s.problems[1].find("connections"), std::string::npos) << s.problems[1];
+}
+
+}  // namespace
+}  // namespace vmq
