@@ -13,6 +13,7 @@
 # The demo has its own build directory (build-demo), so ./demo.sh then ./test.sh (which builds
 # the tests in build/) work in either order. SIGTERM stops it like Ctrl-C (for scripts and CI).
 set -euo pipefail
+export CCACHE_NOHASHDIR=1  # the same sources in several build trees share one cache
 cd "$(dirname "$0")"
 
 port=""

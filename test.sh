@@ -10,6 +10,7 @@
 # QUICK=1 runs only steps 1 and 4. Each configuration has its own build directory and sets every
 # cache option it depends on, so ./demo.sh (build-demo/) before or after this changes nothing.
 set -euo pipefail
+export CCACHE_NOHASHDIR=1  # the same sources in several build trees share one cache
 cd "$(dirname "$0")"
 scripts/install-deps.sh --with-netdata
 build=${BUILD_DIR:-build}

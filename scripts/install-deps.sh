@@ -10,7 +10,8 @@ packages=(g++ cmake make pkg-config libcurl4-openssl-dev libyaml-cpp-dev nlohman
           openssl                              # tests/tls_process_test.cpp makes certificates, runs s_server
           clang libclang-rt-14-dev valgrind    # scripts/fuzz.sh (libFuzzer), scripts/test-sanitizers.sh
           locales                              # de_DE.UTF-8 (below): tests/netdata_writer_test.cpp
-          clang-format clang-tidy)             # .clang-format, .clang-tidy, scripts/check-format.sh
+          clang-format clang-tidy              # .clang-format, .clang-tidy, scripts/check-format.sh
+          ccache)                              # one compile per source across build trees
 if [[ "${1:-}" == "--with-netdata" ]]; then
   # netdata-web: the dashboard the demo serves; chromium: the e2e test that renders it.
   packages+=(netdata-core netdata-web curl chromium)
