@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what is needed (Debian 12), builds everything, and runs every test:
+#   0. the C++ files' format (scripts/check-format.sh, .clang-format), before anything is built;
 #   1. the normal build (build/, tests and benchmarks on), once;
 #   2. the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/),
 #      and the plugin's process tests under valgrind memcheck, reusing build/
@@ -13,6 +14,7 @@ set -euo pipefail
 export CCACHE_NOHASHDIR=1  # the same sources in several build trees share one cache
 cd "$(dirname "$0")"
 scripts/install-deps.sh --with-netdata
+scripts/check-format.sh
 build=${BUILD_DIR:-build}
 jobs=${JOBS:-$(nproc)}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=ON >/dev/null

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     std::fputs("usage: vmq-bench-body [NODES (1..100000)] [PREFIX]\n", stderr);
     return 2;
   }
-  const std::string body = nodes == 1 ? vmq::bench::node_body(prefix)
-                                      : vmq::bench::multi_node_body(static_cast<std::size_t>(nodes), prefix);
+  const std::string body =
+      nodes == 1 ? vmq::bench::node_body(prefix) : vmq::bench::multi_node_body(static_cast<std::size_t>(nodes), prefix);
   return std::fwrite(body.data(), 1, body.size(), stdout) == body.size() ? 0 : 1;
 }

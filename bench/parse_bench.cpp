@@ -115,8 +115,8 @@ std::uint64_t floor_scan(std::string_view body, std::string_view needle) {
   std::uint64_t sum = 0;
   const char* p = body.data();
   const char* const end = body.data() + body.size();
-  while (const char* hit = static_cast<const char*>(
-             memmem(p, static_cast<std::size_t>(end - p), needle.data(), needle.size()))) {
+  while (const char* hit =
+             static_cast<const char*>(memmem(p, static_cast<std::size_t>(end - p), needle.data(), needle.size()))) {
     const char* name = hit + 1;  // the needle starts with the '\n' before the name
     const char* nl = static_cast<const char*>(std::memchr(name, '\n', static_cast<std::size_t>(end - name)));
     const char* line_end = nl != nullptr ? nl : end;

@@ -36,8 +36,8 @@ void BM_WindowTick_9Series(benchmark::State& state) {
   const std::uint64_t before = vmq::bench::allocations();
   for (auto _ : state) benchmark::DoNotOptimize(one_tick());
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 9);  // series
-  state.counters["allocs_per_tick"] = static_cast<double>(vmq::bench::allocations() - before) /
-                                      static_cast<double>(state.iterations());
+  state.counters["allocs_per_tick"] =
+      static_cast<double>(vmq::bench::allocations() - before) / static_cast<double>(state.iterations());
 }
 
 // A whole successful tick of one job: windows + the two charts' BEGIN/SET/END lines.
@@ -64,8 +64,8 @@ void on_success(benchmark::State& state, const std::string& body) {
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));  // ticks
   state.counters["out_bytes_per_tick"] = static_cast<double>(bytes) / static_cast<double>(state.iterations());
-  state.counters["allocs_per_tick"] = static_cast<double>(vmq::bench::allocations() - before) /
-                                      static_cast<double>(state.iterations());
+  state.counters["allocs_per_tick"] =
+      static_cast<double>(vmq::bench::allocations() - before) / static_cast<double>(state.iterations());
 }
 
 void BM_ChartsOnSuccess_1Node(benchmark::State& state) {
@@ -93,8 +93,8 @@ void BM_ChartsOnFailure(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-  state.counters["allocs_per_tick"] = static_cast<double>(vmq::bench::allocations() - before) /
-                                      static_cast<double>(state.iterations());
+  state.counters["allocs_per_tick"] =
+      static_cast<double>(vmq::bench::allocations() - before) / static_cast<double>(state.iterations());
 }
 
 }  // namespace

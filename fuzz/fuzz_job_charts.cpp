@@ -22,7 +22,11 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 constexpr std::string_view kSeparator = "\n#SCRAPE\n";
-constexpr std::string_view kJobNames[] = {"local", "a b=c'\"\\", "\xc3\xa9t\xc3\xa9", "", "x.y-z_0",
+constexpr std::string_view kJobNames[] = {"local",
+                                          "a b=c'\"\\",
+                                          "\xc3\xa9t\xc3\xa9",
+                                          "",
+                                          "x.y-z_0",
                                           "0123456789012345678901234567890123456789012345678901234567890123456789"
                                           "0123456789012345678901234567890123456789"};
 }  // namespace

@@ -57,7 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   vmq::ProtocolWriter w(out);
   for (int round = 0; round < 2; ++round) {  // a re-sent definition (a new dimension) too
     w.chart(c);
-    for (const std::string& d : dims) w.dimension(vmq::DimensionLine{d, (control & 1) ? "incremental" : "absolute", (control & 2) ? -1 : 1, 1});
+    for (const std::string& d : dims)
+      w.dimension(vmq::DimensionLine{d, (control & 1) ? "incremental" : "absolute", (control & 2) ? -1 : 1, 1});
     w.clabel("node", f[6]);
     w.clabel("_collect_job", f[0]);
     w.clabel_commit();
@@ -65,7 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int tick = 0; tick < 3; ++tick) {
     w.begin(c.type, c.id, tick == 0 ? std::nullopt : std::optional<std::uint64_t>(control * 1000003ULL * tick));
     // Any int64, negatives and both extremes included (unsigned arithmetic wraps, by design).
-    std::uint64_t v = static_cast<std::uint64_t>(control) * 7919u + static_cast<std::uint64_t>(tick) * 0x9E3779B97F4A7C15u;
+    std::uint64_t v =
+        static_cast<std::uint64_t>(control) * 7919u + static_cast<std::uint64_t>(tick) * 0x9E3779B97F4A7C15u;
     for (const std::string& d : dims) {
       w.set(d, tick == 1 ? std::nullopt : std::optional<std::int64_t>(static_cast<std::int64_t>(v)));
       v = v * 31u + 17u;

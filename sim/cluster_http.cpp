@@ -52,7 +52,8 @@ bool has_api_key(const std::string& key, const Request& req) {
 }
 
 // The cluster as node `self` sees it: (name, running) in scenario order.
-std::vector<std::pair<std::string, bool>> view_of(const Scenario& sc, const std::vector<NodeClusterState>& st, std::size_t self) {
+std::vector<std::pair<std::string, bool>> view_of(const Scenario& sc, const std::vector<NodeClusterState>& st,
+                                                  std::size_t self) {
   std::vector<std::pair<std::string, bool>> out;
   if (st[self].member == Membership::left) {
     out.emplace_back(sc.nodes[self], false);  // a node on its own, not joined
@@ -99,8 +100,8 @@ Response health(const std::vector<std::string>& reasons) {
   return json(503, OJson{{"status", "DOWN"}, {"reasons", reasons}});
 }
 
-OJson status_entry(const Timeline& timeline, const std::vector<NodeClusterState>& st, std::size_t j, std::int64_t elapsed_ms,
-                   std::uint16_t http_port) {
+OJson status_entry(const Timeline& timeline, const std::vector<NodeClusterState>& st, std::size_t j,
+                   std::int64_t elapsed_ms, std::uint16_t http_port) {
   const Scenario& sc = timeline.scenario();
   const NodeSnapshot snap = timeline.snapshot(j, elapsed_ms);
   std::uint64_t in = 0;
@@ -112,14 +113,18 @@ OJson status_entry(const Timeline& timeline, const std::vector<NodeClusterState>
   for (const auto& [name, running] : view_of(sc, st, j)) mystatus.push_back(OJson{{name, running}});
   OJson listeners = OJson::array();
   for (const ListenerRow& l : listeners_of(st[j], http_port)) {
-    listeners.push_back(OJson{{"type", l.type}, {"status", l.status}, {"ip", "127.0.0.1"}, {"port", l.port},
-                              {"mountpoint", OJson::array()}, {"max_conns", sc.cluster.max_conns}});
+    listeners.push_back(OJson{{"type", l.type},
+                              {"status", l.status},
+                              {"ip", "127.0.0.1"},
+                              {"port", l.port},
+                              {"mountpoint", OJson::array()},
+                              {"max_conns", sc.cluster.max_conns}});
   }
   const OJson info = {
-      {"num_online", st[j].conns}, {"num_offline", 0},          {"msg_in", in},          {"msg_out", out},
-      {"queue_in", out},          {"queue_out", out},          {"queue_drop", 0},       {"queue_unhandled", 0},
-      {"num_subscriptions", 3},   {"num_retained", 0},         {"matches_local", out},  {"matches_remote", 0},
-      {"version", sc.version},    {"mystatus", mystatus},      {"listeners", listeners},
+      {"num_online", st[j].conns}, {"num_offline", 0},     {"msg_in", in},           {"msg_out", out},
+      {"queue_in", out},           {"queue_out", out},     {"queue_drop", 0},        {"queue_unhandled", 0},
+      {"num_subscriptions", 3},    {"num_retained", 0},    {"matches_local", out},   {"matches_remote", 0},
+      {"version", sc.version},     {"mystatus", mystatus}, {"listeners", listeners},
   };
   return OJson{{sc.nodes[j], info}};
 }
@@ -132,7 +137,8 @@ std::vector<std::string> describe_cluster_steps_at(const Scenario& sc, std::int6
   const std::int64_t rel = sc.repeat > 0 ? at % sc.repeat : at;
   for (const ClusterStep& s : sc.cluster.steps) {
     if (s.at != rel) continue;
-    std::string line = "line " + std::to_string(s.line) + ", " + (s.node ? "node " + sc.nodes[*s.node] : std::string("all nodes")) + ": cluster";
+    std::string line = "line " + std::to_string(s.line) + ", " +
+                       (s.node ? "node " + sc.nodes[*s.node] : std::string("all nodes")) + ": cluster";
     if (s.member) line += " member " + std::string(membership_name(*s.member));
     if (s.listener) line += " listener " + *s.listener;
     if (s.conns) line += " conns " + std::to_string(*s.conns);
@@ -144,12 +150,13 @@ std::vector<std::string> describe_cluster_steps_at(const Scenario& sc, std::int6
 int major_version(const Scenario& sc) {
   int major = 0;
   std::size_t i = 0;
-  for (; i < sc.version.size() && i < 4 && sc.version[i] >= '0' && sc.version[i] <= '9'; ++i) major = major * 10 + (sc.version[i] - '0');
+  for (; i < sc.version.size() && i < 4 && sc.version[i] >= '0' && sc.version[i] <= '9'; ++i)
+    major = major * 10 + (sc.version[i] - '0');
   return i == 0 ? 2 : major;
 }
 
-std::optional<Response> respond_cluster(const Timeline& timeline, std::size_t node, const Request& req, std::int64_t elapsed_ms,
-                                        std::uint16_t http_port) {
+std::optional<Response> respond_cluster(const Timeline& timeline, std::size_t node, const Request& req,
+                                        std::int64_t elapsed_ms, std::uint16_t http_port) {
   const Scenario& sc = timeline.scenario();
   const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
   const bool v2 = major_version(sc) >= 2;
@@ -181,7 +188,8 @@ std::optional<Response> respond_cluster(const Timeline& timeline, std::size_t no
     }
     if (!down.empty()) reasons.push_back("Cluster nodes not running: " + down);
     for (std::size_t j : reachable(st, node)) {
-      if (j != node && st[j].listener != "running") reasons.push_back("Listeners are not ready on " + sc.nodes[j] + ": [mqtt]");
+      if (j != node && st[j].listener != "running")
+        reasons.push_back("Listeners are not ready on " + sc.nodes[j] + ": [mqtt]");
     }
     return health(reasons);
   }
@@ -193,15 +201,21 @@ std::optional<Response> respond_cluster(const Timeline& timeline, std::size_t no
   }
   if (path == "/api/v1/cluster/show") {
     OJson table = OJson::array();
-    for (const auto& [name, running] : view_of(sc, st, node)) table.push_back(OJson{{"Node", name}, {"Running", running}});
+    for (const auto& [name, running] : view_of(sc, st, node))
+      table.push_back(OJson{{"Node", name}, {"Running", running}});
     return json(200, OJson{{"table", table}, {"type", "table"}});
   }
   if (path == "/api/v1/listener/show") {
     OJson table = OJson::array();
     for (const ListenerRow& l : listeners_of(self, http_port)) {
-      table.push_back(OJson{{"type", l.type},         {"status", l.status},      {"address", "127.0.0.1"},
-                            {"port", std::to_string(l.port)}, {"mountpoint", ""}, {"max_conns", sc.cluster.max_conns},
-                            {"active_conns", l.active}, {"all_conns", l.active}});
+      table.push_back(OJson{{"type", l.type},
+                            {"status", l.status},
+                            {"address", "127.0.0.1"},
+                            {"port", std::to_string(l.port)},
+                            {"mountpoint", ""},
+                            {"max_conns", sc.cluster.max_conns},
+                            {"active_conns", l.active},
+                            {"all_conns", l.active}});
     }
     return json(200, OJson{{"table", table}, {"type", "table"}});
   }

@@ -65,7 +65,8 @@ std::uint64_t whole(std::string_view source, const YAML::Node& node, std::string
 
 // A listener status is shown in JSON and in health reasons: keep it a plain word.
 bool is_word(std::string_view s) {
-  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+  return !s.empty() && s.size() <= 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
 void apply(std::vector<NodeClusterState>& states, const ClusterStep& step) {
@@ -108,7 +109,8 @@ ClusterScenario parse_cluster_scenario(const YAML::Node& root, const std::vector
     only_keys(source, c, {"member", "listener", "conns"}, "{member: down, listener: stopped, conns: 9500}");
     ClusterStep step;
     step.line = s.Mark().line + 1;
-    step.at = static_cast<std::int64_t>(whole(source, s["at"], "'at' as whole seconds"));  // range checked by scenario.cpp
+    step.at =
+        static_cast<std::int64_t>(whole(source, s["at"], "'at' as whole seconds"));  // range checked by scenario.cpp
     if (const YAML::Node node = s["node"]) {
       const auto it = std::find(nodes.begin(), nodes.end(), node.Scalar());
       if (it != nodes.end()) step.node = static_cast<std::size_t>(it - nodes.begin());
@@ -131,12 +133,13 @@ ClusterScenario parse_cluster_scenario(const YAML::Node& root, const std::vector
     }
     out.steps.push_back(std::move(step));
   }
-  std::stable_sort(out.steps.begin(), out.steps.end(), [](const ClusterStep& a, const ClusterStep& b) { return a.at < b.at; });
+  std::stable_sort(out.steps.begin(), out.steps.end(),
+                   [](const ClusterStep& a, const ClusterStep& b) { return a.at < b.at; });
   return out;
 }
 
-std::vector<NodeClusterState> cluster_states(const ClusterScenario& cluster, std::size_t node_count, std::int64_t repeat,
-                                             std::int64_t elapsed_ms) {
+std::vector<NodeClusterState> cluster_states(const ClusterScenario& cluster, std::size_t node_count,
+                                             std::int64_t repeat, std::int64_t elapsed_ms) {
   std::vector<NodeClusterState> states(node_count);
   if (elapsed_ms < 0) return states;
   const std::int64_t n = elapsed_ms / 1000;

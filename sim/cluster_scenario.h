@@ -23,7 +23,7 @@ enum class Membership : std::uint8_t {
 
 struct ClusterStep {
   std::int64_t at = 0;
-  std::optional<std::size_t> node;     // nullopt = every node
+  std::optional<std::size_t> node;  // nullopt = every node
   std::optional<Membership> member;
   std::optional<std::string> listener;  // the MQTT listener's status: running, stopped, ...
   std::optional<std::uint64_t> conns;   // the MQTT listener's active connections
@@ -31,7 +31,7 @@ struct ClusterStep {
 };
 
 struct ClusterScenario {
-  std::string api_v1_key;        // /api/v1 answers only with this key; empty = always 401 (2.x default)
+  std::string api_v1_key;  // /api/v1 answers only with this key; empty = always 401 (2.x default)
   std::uint64_t max_conns = 10000;
   std::vector<ClusterStep> steps;  // sorted by `at`, file order kept for equal times
 };
@@ -44,7 +44,8 @@ struct NodeClusterState {
 };
 
 // Reads root["cluster"] and every steps[i]["cluster"]; `nodes` are the scenario's, and the rest
-// of the file has been checked already (step times, node names). Throws ScenarioError ("SOURCE:LINE:COL: what was expected").
+// of the file has been checked already (step times, node names). Throws ScenarioError ("SOURCE:LINE:COL: what was
+// expected").
 [[nodiscard]] ClusterScenario parse_cluster_scenario(const YAML::Node& root, const std::vector<std::string>& nodes,
                                                      std::string_view source);
 

@@ -16,12 +16,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <exception>
-#include <fcntl.h>
 #include <list>
 #include <mutex>
 #include <stdexcept>
@@ -157,7 +157,8 @@ struct Server::Impl {
     const auto deadline = std::chrono::steady_clock::now() + ms;
     for (;;) {
       if (stopping.load(std::memory_order_acquire)) return false;
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return true;
       pollfd pfd{wake_fd, POLLIN, 0};
       const int n = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
@@ -298,8 +299,7 @@ struct Server::Impl {
         while (read_more(fd, sink)) sink.clear();
         return false;
       }
-      case Response::Mode::close:
-        return false;
+      case Response::Mode::close: return false;
       case Response::Mode::trickle: {
         if (!send_all(fd, head_of(resp, std::to_string(resp.body.size()), !keep_alive))) return false;
         if (head_only) return keep_alive;
@@ -315,9 +315,7 @@ struct Server::Impl {
         (void)send_all(fd, out);
         return false;
       }
-      case Response::Mode::raw:
-        (void)send_all(fd, resp.body);
-        return false;
+      case Response::Mode::raw: (void)send_all(fd, resp.body); return false;
       case Response::Mode::endless: {
         if (!send_all(fd, head_of(resp, {}, true))) return false;
         // Repeat the body into one large chunk so the stream is fast enough to hit any size cap.

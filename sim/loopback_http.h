@@ -36,7 +36,7 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
   std::string body;
   Mode mode = Mode::normal;
-  std::chrono::milliseconds delay{0};  // wait before answering
+  std::chrono::milliseconds delay{0};               // wait before answering
   std::chrono::milliseconds trickle_interval{200};  // trickle: one byte per interval
 };
 

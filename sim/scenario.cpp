@@ -20,10 +20,12 @@ struct FaultName {
   std::string_view name;
 };
 constexpr FaultName kFaultNames[] = {
-    {Fault::none, "none"},       {Fault::http_503, "http_503"}, {Fault::http_500, "http_500"},
-    {Fault::http_401, "http_401"}, {Fault::hang, "hang"},       {Fault::close, "close"},
-    {Fault::garbage, "garbage"}, {Fault::not_vernemq, "not_vernemq"}, {Fault::trickle, "trickle"},
-    {Fault::hide, "hide"},       {Fault::corrupt, "corrupt"},   {Fault::absent, "absent"},
+    {Fault::none, "none"},         {Fault::http_503, "http_503"},
+    {Fault::http_500, "http_500"}, {Fault::http_401, "http_401"},
+    {Fault::hang, "hang"},         {Fault::close, "close"},
+    {Fault::garbage, "garbage"},   {Fault::not_vernemq, "not_vernemq"},
+    {Fault::trickle, "trickle"},   {Fault::hide, "hide"},
+    {Fault::corrupt, "corrupt"},   {Fault::absent, "absent"},
 };
 
 // Builds "FILE:LINE:COL: message" from a node's position (yaml-cpp marks are 0-based).
@@ -75,13 +77,15 @@ std::string to_string(const Located& loc, const YAML::Node& node, std::string_vi
 // A reason becomes a label value VerneMQ-style (no escaping), so keep it to safe characters.
 bool is_reason_name(std::string_view s) {
   if (s.empty() || s.front() < 'a' || s.front() > 'z') return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 bool is_metric_prefix(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (i > 0 && c >= '0' && c <= '9');
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || (i > 0 && c >= '0' && c <= '9');
     if (!ok) return false;
   }
   return true;
@@ -90,7 +94,8 @@ bool is_metric_prefix(std::string_view s) {
 // VerneMQ writes node names into label values without escaping; refuse what would break the text.
 bool is_node_name(std::string_view s) {
   if (s.empty()) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 32; });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 32; });
 }
 
 void check_keys(const Located& loc, const YAML::Node& map, std::initializer_list<std::string_view> allowed) {
@@ -124,7 +129,8 @@ class Parser {
     if (const YAML::Node v = root["version"]) sc_.version = to_string(loc_, v, "a version string");
     if (const YAML::Node k = root["api_key"]) sc_.api_key = to_string(loc_, k, "an API key string");
     if (const YAML::Node r = root["repeat"]) {
-      sc_.repeat = static_cast<std::int64_t>(std::min<std::uint64_t>(to_uint(loc_, r, "a whole number of seconds (0 = no repeat)"), 1u << 30));
+      sc_.repeat = static_cast<std::int64_t>(
+          std::min<std::uint64_t>(to_uint(loc_, r, "a whole number of seconds (0 = no repeat)"), 1u << 30));
     }
 
     if (const YAML::Node m = root["merge"]) {
@@ -148,8 +154,10 @@ class Parser {
     }
     auto add_node = [&](const YAML::Node& item) {
       const std::string name = to_string(loc_, item, "a node name such as VerneMQ@127.0.0.1");
-      if (!is_node_name(name)) loc_.fail(item, "expected a node name without quotes, backslashes or control characters, got " + shown(item));
-      if (std::find(sc_.nodes.begin(), sc_.nodes.end(), name) != sc_.nodes.end()) loc_.fail(item, "node '" + name + "' is listed twice");
+      if (!is_node_name(name))
+        loc_.fail(item, "expected a node name without quotes, backslashes or control characters, got " + shown(item));
+      if (std::find(sc_.nodes.begin(), sc_.nodes.end(), name) != sc_.nodes.end())
+        loc_.fail(item, "node '" + name + "' is listed twice");
       sc_.nodes.push_back(name);
     };
     if (n.IsScalar()) {
@@ -175,11 +183,13 @@ class Parser {
   }
 
   // A rate/add map: reason → amount, `v4` → amount, `received:` → nested map.
-  std::vector<std::pair<std::size_t, std::uint64_t>> parse_amounts(const YAML::Node& n, bool received, std::string_view unit) {
+  std::vector<std::pair<std::size_t, std::uint64_t>> parse_amounts(const YAML::Node& n, bool received,
+                                                                   std::string_view unit) {
     std::vector<std::pair<std::size_t, std::uint64_t>> out;
     if (n.IsNull()) return out;
     if (!n.IsMap()) {
-      loc_.fail(n, "expected a map such as {success: 20, not_authorized: 2, v4: 5" + std::string(received ? "" : ", received: {success: 20}") + "}, got " + shown(n));
+      loc_.fail(n, "expected a map such as {success: 20, not_authorized: 2, v4: 5" +
+                       std::string(received ? "" : ", received: {success: 20}") + "}, got " + shown(n));
     }
     std::set<std::string> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
@@ -224,42 +234,50 @@ class Parser {
     if (const YAML::Node node = n["node"]) {
       const std::string name = to_string(loc_, node, "a node name from 'nodes'");
       const auto it = std::find(sc_.nodes.begin(), sc_.nodes.end(), name);
-      if (it == sc_.nodes.end()) loc_.fail(node, "unknown node " + shown(node) + "; expected one of the names in 'nodes'");
+      if (it == sc_.nodes.end())
+        loc_.fail(node, "unknown node " + shown(node) + "; expected one of the names in 'nodes'");
       step.node = static_cast<std::size_t>(it - sc_.nodes.begin());
     }
     if (const YAML::Node add = n["add"]) step.add = parse_amounts(add, false, "a whole number of packets");
-    if (const YAML::Node rate = n["rate"]) step.rate = parse_amounts(rate, false, "a whole number of packets per second");
+    if (const YAML::Node rate = n["rate"])
+      step.rate = parse_amounts(rate, false, "a whole number of packets per second");
     if (const YAML::Node restart = n["restart"]) {
       bool value = false;
-      if (!YAML::convert<bool>::decode(restart, value)) loc_.fail(restart, "expected true or false, got " + shown(restart));
+      if (!YAML::convert<bool>::decode(restart, value))
+        loc_.fail(restart, "expected true or false, got " + shown(restart));
       step.restart = value;
     }
     if (const YAML::Node fault = n["fault"]) {
       const std::string name = to_string(loc_, fault, "a fault name");
       step.fault = fault_from_name(name);
       if (!step.fault) {
-        loc_.fail(fault, "unknown fault " + shown(fault) +
-                             "; expected one of: http_503, http_500, http_401, hang, close, garbage, not_vernemq, trickle, "
-                             "hide, corrupt, absent, none");
+        loc_.fail(fault,
+                  "unknown fault " + shown(fault) +
+                      "; expected one of: http_503, http_500, http_401, hang, close, garbage, not_vernemq, trickle, "
+                      "hide, corrupt, absent, none");
       }
     }
     if (const YAML::Node series = n["series"]) {
       if (!step.fault || (*step.fault != Fault::hide && *step.fault != Fault::corrupt)) {
         loc_.fail(series, "'series' goes with 'fault: hide' or 'fault: corrupt' in the same step");
       }
-      if (!series.IsSequence() || series.size() == 0) loc_.fail(series, "expected a list of series such as [not_authorized, v4], got " + shown(series));
+      if (!series.IsSequence() || series.size() == 0)
+        loc_.fail(series, "expected a list of series such as [not_authorized, v4], got " + shown(series));
       for (const YAML::Node& item : series) {
         const std::string k = to_string(loc_, item, "a reason code name or v4");
-        if (k != "v4" && !is_reason_name(k)) loc_.fail(item, "expected a reason code name ([a-z][a-z0-9_]*) or 'v4', got " + shown(item));
+        if (k != "v4" && !is_reason_name(k))
+          loc_.fail(item, "expected a reason code name ([a-z][a-z0-9_]*) or 'v4', got " + shown(item));
         step.fault_series.push_back(counter(k == "v4" ? CounterId{false, 4, {}} : CounterId{false, 5, k}));
       }
     } else if (step.fault && (*step.fault == Fault::hide || *step.fault == Fault::corrupt)) {
-      loc_.fail(n, "'fault: " + std::string(fault_name(*step.fault)) + "' needs 'series: [...]', the series it is about");
+      loc_.fail(n,
+                "'fault: " + std::string(fault_name(*step.fault)) + "' needs 'series: [...]', the series it is about");
     }
     if (const YAML::Node f = n["for"]) {
       if (!step.fault || *step.fault == Fault::none) loc_.fail(f, "'for' needs a 'fault' in the same step");
       const std::uint64_t v = to_uint(loc_, f, "'for' as a whole number of seconds (at least 1)");
-      if (v == 0 || v > (std::uint64_t{1} << 40)) loc_.fail(f, "expected 'for' as a whole number of seconds (at least 1), got " + shown(f));
+      if (v == 0 || v > (std::uint64_t{1} << 40))
+        loc_.fail(f, "expected 'for' as a whole number of seconds (at least 1), got " + shown(f));
       step.fault_for = static_cast<std::int64_t>(v);
     }
     if (!step.restart && step.add.empty() && !step.rate && !step.fault) {
@@ -429,7 +447,8 @@ NodeSnapshot Timeline::snapshot(std::size_t node, std::int64_t elapsed_ms) const
     const std::int64_t shift = (c - 2) * r;
     if (!plan.z2.restarted) {
       const auto cycles = static_cast<std::uint64_t>(c - 1);
-      for (std::size_t i = 0; i < st.counters.size(); ++i) st.counters[i] = plan.s1.counters[i] + cycles * plan.z2.counters[i];
+      for (std::size_t i = 0; i < st.counters.size(); ++i)
+        st.counters[i] = plan.s1.counters[i] + cycles * plan.z2.counters[i];
       st.last_restart = plan.s1.last_restart;
     } else {
       st.last_restart = plan.z2.last_restart + shift;

@@ -82,19 +82,40 @@ class ScenarioError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Fault { none, http_503, http_500, http_401, hang, close, garbage, not_vernemq, trickle, hide, corrupt, absent };
+enum class Fault {
+  none,
+  http_503,
+  http_500,
+  http_401,
+  hang,
+  close,
+  garbage,
+  not_vernemq,
+  trickle,
+  hide,
+  corrupt,
+  absent
+};
 
 // Faults that change what the body holds rather than how the endpoint answers.
-[[nodiscard]] constexpr bool is_body_fault(Fault f) { return f == Fault::hide || f == Fault::corrupt || f == Fault::absent; }
+[[nodiscard]] constexpr bool is_body_fault(Fault f) {
+  return f == Fault::hide || f == Fault::corrupt || f == Fault::absent;
+}
 
 [[nodiscard]] std::string_view fault_name(Fault f);
 [[nodiscard]] std::optional<Fault> fault_from_name(std::string_view name);
 
 // The nine MQTT 5 PUBACK reason codes VerneMQ always exports, in its order.
 inline constexpr std::string_view kPubackReasons[] = {
-    "success",        "no_matching_subscribers", "unspecified_error",
-    "impl_specific_error", "not_authorized",     "topic_name_invalid",
-    "packet_id_in_use",    "quota_exceeded",     "payload_format_invalid",
+    "success",
+    "no_matching_subscribers",
+    "unspecified_error",
+    "impl_specific_error",
+    "not_authorized",
+    "topic_name_invalid",
+    "packet_id_in_use",
+    "quota_exceeded",
+    "payload_format_invalid",
 };
 
 // One PUBACK series the scenario drives.
@@ -105,13 +126,13 @@ struct CounterId {
 };
 
 struct Step {
-  std::int64_t at = 0;                    // seconds since the timeline start
-  std::optional<std::size_t> node;        // index into Scenario::nodes; nullopt = every node
+  std::int64_t at = 0;              // seconds since the timeline start
+  std::optional<std::size_t> node;  // index into Scenario::nodes; nullopt = every node
   bool restart = false;
-  std::vector<std::pair<std::size_t, std::uint64_t>> add;  // (counter index, amount)
+  std::vector<std::pair<std::size_t, std::uint64_t>> add;                  // (counter index, amount)
   std::optional<std::vector<std::pair<std::size_t, std::uint64_t>>> rate;  // replaces all rates
-  std::optional<Fault> fault;             // Fault::none ends a fault
-  std::int64_t fault_for = 0;             // seconds; 0 = until the next fault step
+  std::optional<Fault> fault;                                              // Fault::none ends a fault
+  std::int64_t fault_for = 0;                                              // seconds; 0 = until the next fault step
   std::vector<std::size_t> fault_series;  // counter indices, for the hide and corrupt faults
   int line = 0;                           // 1-based line in the file, for logs
 };
@@ -120,12 +141,12 @@ struct Scenario {
   std::string prefix = "vernemq_";
   std::vector<std::string> nodes;
   std::string version = "2.0.1";
-  std::string api_key;                    // empty = no authentication
+  std::string api_key;  // empty = no authentication
   std::int64_t repeat = 0;
-  bool merge = false;                     // one listener, every node's series in one body
-  std::vector<CounterId> counters;        // the nine sent reasons, v4 sent, the nine received, v4 received, then extras
-  std::vector<Step> steps;                // sorted by `at`, file order kept for equal times
-  ClusterScenario cluster;                // the `cluster:` keys; cluster-only steps are not in `steps`
+  bool merge = false;               // one listener, every node's series in one body
+  std::vector<CounterId> counters;  // the nine sent reasons, v4 sent, the nine received, v4 received, then extras
+  std::vector<Step> steps;          // sorted by `at`, file order kept for equal times
+  ClusterScenario cluster;          // the `cluster:` keys; cluster-only steps are not in `steps`
 
   [[nodiscard]] std::optional<std::size_t> counter_index(const CounterId& id) const;
 };

@@ -15,7 +15,6 @@ namespace {
 using loopback::Request;
 using loopback::Response;
 
-
 bool contains_ci(std::string_view hay, std::string_view needle) {
   auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
   if (needle.size() > hay.size()) return false;
@@ -98,21 +97,12 @@ Response fault_response(Fault fault, const VernemqBody& body, const NodeSnapshot
     case Fault::none:
     case Fault::hide:  // body faults: the body is rendered as usual, with the fault applied
     case Fault::corrupt:
-    case Fault::absent:
-      break;
-    case Fault::http_503:
-      return json(503, "{\"status\":\"DOWN\"}");
-    case Fault::http_500:
-      r.status = 500;
-      return r;
-    case Fault::http_401:
-      return unauthorized();
-    case Fault::hang:
-      r.mode = Response::Mode::hang;
-      return r;
-    case Fault::close:
-      r.mode = Response::Mode::close;
-      return r;
+    case Fault::absent: break;
+    case Fault::http_503: return json(503, "{\"status\":\"DOWN\"}");
+    case Fault::http_500: r.status = 500; return r;
+    case Fault::http_401: return unauthorized();
+    case Fault::hang: r.mode = Response::Mode::hang; return r;
+    case Fault::close: r.mode = Response::Mode::close; return r;
     case Fault::garbage:
       r.headers.emplace_back("content-type", "text/plain");
       r.body = garbage_body();
@@ -169,7 +159,7 @@ Response respond(const Timeline& timeline, const VernemqBody& body, std::size_t 
 }
 
 static Response respond_merged(const Timeline& timeline, const std::vector<std::unique_ptr<VernemqBody>>& bodies,
-                        const Request& req, std::int64_t elapsed_ms, std::uint16_t http_port) {
+                               const Request& req, std::int64_t elapsed_ms, std::uint16_t http_port) {
   // The first node answers (its faults are the endpoint's); every other node's series follow.
   Response r = respond(timeline, *bodies[0], 0, req, elapsed_ms, http_port);
   const std::string_view path = std::string_view(req.target).substr(0, req.target.find('?'));
@@ -186,8 +176,8 @@ SimServer::SimServer(Scenario scenario, std::uint16_t base_port, std::ostream& l
     : timeline_(std::move(scenario)), log_(log) {
   const Scenario& sc = timeline_.scenario();
   if (base_port != 0 && static_cast<std::size_t>(base_port) + sc.nodes.size() - 1 > 65535) {
-    throw std::runtime_error("--port " + std::to_string(base_port) + " leaves no room for " + std::to_string(sc.nodes.size()) +
-                             " nodes below 65536");
+    throw std::runtime_error("--port " + std::to_string(base_port) + " leaves no room for " +
+                             std::to_string(sc.nodes.size()) + " nodes below 65536");
   }
   // Align the timeline: start = next whole wall-clock second + 0.5 s, so every scenario change
   // lands on a half second while wall-clock-aligned scrapes happen just after whole seconds.
@@ -208,7 +198,8 @@ SimServer::SimServer(Scenario scenario, std::uint16_t base_port, std::ostream& l
     ports_[i].store(port);
     auto server = std::make_unique<loopback::Server>(
         [this, i](const Request& req) {
-          if (timeline_.scenario().merge) return respond_merged(timeline_, bodies_, req, elapsed_ms(), ports_[i].load());
+          if (timeline_.scenario().merge)
+            return respond_merged(timeline_, bodies_, req, elapsed_ms(), ports_[i].load());
           return respond(timeline_, *bodies_[i], i, req, elapsed_ms(), ports_[i].load());
         },
         port);
@@ -271,12 +262,14 @@ void SimServer::log_loop() {
     for (const Step* step : timeline_.steps_at(k)) {
       log_ << "vernemq-sim: t=" << k << " s: " << timeline_.describe(*step) << std::endl;
     }
-    for (const std::string& line : describe_cluster_steps_at(sc, k)) log_ << "vernemq-sim: t=" << k << " s: " << line << std::endl;
+    for (const std::string& line : describe_cluster_steps_at(sc, k))
+      log_ << "vernemq-sim: t=" << k << " s: " << line << std::endl;
     for (std::size_t n = 0; n < faults.size(); ++n) {
       const Fault now = timeline_.snapshot(n, k * 1000).fault;
       if (now == faults[n]) continue;
       log_ << "vernemq-sim: t=" << k << " s: node " << sc.nodes[n] << ": ";
-      if (faults[n] != Fault::none) log_ << "fault " << fault_name(faults[n]) << " ends" << (now != Fault::none ? "; " : "");
+      if (faults[n] != Fault::none)
+        log_ << "fault " << fault_name(faults[n]) << " ends" << (now != Fault::none ? "; " : "");
       if (now != Fault::none) log_ << "fault " << fault_name(now) << " begins";
       log_ << std::endl;
       faults[n] = now;

@@ -24,7 +24,8 @@ namespace vmq::sim {
 // the model and the HTTP behaviour can be tested without a clock. `http_port` goes into
 // /status.json's listener list.
 [[nodiscard]] loopback::Response respond(const Timeline& timeline, const VernemqBody& body, std::size_t node,
-                                         const loopback::Request& req, std::int64_t elapsed_ms, std::uint16_t http_port);
+                                         const loopback::Request& req, std::int64_t elapsed_ms,
+                                         std::uint16_t http_port);
 
 class SimServer {
  public:

@@ -26,28 +26,66 @@ constexpr Value from(Source s, std::uint64_t mul = 1, std::uint64_t div = 1, std
 
 // MQTT 5 reason code label sets of the families other than PUBACK (VerneMQ's own order).
 constexpr std::string_view kDisconnectReceived[] = {
-    "normal_disconnect",  "disconnect_with_will_msg", "unspecified_error", "malformed_packet",
-    "protocol_error",     "impl_specific_error",      "topic_name_invalid", "receive_max_exceeded",
-    "topic_alias_invalid", "packet_too_large",        "message_rate_too_high", "quota_exceeded",
+    "normal_disconnect",     "disconnect_with_will_msg", "unspecified_error",     "malformed_packet",
+    "protocol_error",        "impl_specific_error",      "topic_name_invalid",    "receive_max_exceeded",
+    "topic_alias_invalid",   "packet_too_large",         "message_rate_too_high", "quota_exceeded",
     "administrative_action", "payload_format_invalid"};
-constexpr std::string_view kDisconnectSent[] = {
-    "normal_disconnect",   "unspecified_error",     "malformed_packet",     "protocol_error",
-    "impl_specific_error", "not_authorized",        "server_busy",          "server_shutting_down",
-    "keep_alive_timeout",  "session_taken_over",    "topic_filter_invalid", "topic_name_invalid",
-    "receive_max_exceeded", "topic_alias_invalid",  "packet_too_large",     "message_rate_too_high",
-    "quota_exceeded",      "administrative_action", "payload_format_invalid", "retain_not_supported",
-    "qos_not_supported",   "use_another_server",    "server_moved",         "shared_subs_not_supported",
-    "connection_rate_exceeded", "max_connect_time", "subscription_ids_not_supported",
-    "wildcard_subs_not_supported"};
-constexpr std::string_view kConnackV4[] = {"success", "unsupported_protocol_version", "client_identifier_not_valid",
-                                           "server_unavailable", "bad_username_or_password", "not_authorized"};
-constexpr std::string_view kConnackV5[] = {
-    "success", "unspecified_error", "malformed_packet", "protocol_error", "impl_specific_error",
-    "unsupported_protocol_version", "client_identifier_not_valid", "bad_username_or_password",
-    "not_authorized", "server_unavailable", "server_busy", "banned", "bad_authentication_method",
-    "topic_name_invalid", "packet_too_large", "quota_exceeded", "payload_format_invalid",
-    "retain_not_supported", "qos_not_supported", "use_another_server", "server_moved",
-    "connection_rate_exceeded"};
+constexpr std::string_view kDisconnectSent[] = {"normal_disconnect",
+                                                "unspecified_error",
+                                                "malformed_packet",
+                                                "protocol_error",
+                                                "impl_specific_error",
+                                                "not_authorized",
+                                                "server_busy",
+                                                "server_shutting_down",
+                                                "keep_alive_timeout",
+                                                "session_taken_over",
+                                                "topic_filter_invalid",
+                                                "topic_name_invalid",
+                                                "receive_max_exceeded",
+                                                "topic_alias_invalid",
+                                                "packet_too_large",
+                                                "message_rate_too_high",
+                                                "quota_exceeded",
+                                                "administrative_action",
+                                                "payload_format_invalid",
+                                                "retain_not_supported",
+                                                "qos_not_supported",
+                                                "use_another_server",
+                                                "server_moved",
+                                                "shared_subs_not_supported",
+                                                "connection_rate_exceeded",
+                                                "max_connect_time",
+                                                "subscription_ids_not_supported",
+                                                "wildcard_subs_not_supported"};
+constexpr std::string_view kConnackV4[] = {"success",
+                                           "unsupported_protocol_version",
+                                           "client_identifier_not_valid",
+                                           "server_unavailable",
+                                           "bad_username_or_password",
+                                           "not_authorized"};
+constexpr std::string_view kConnackV5[] = {"success",
+                                           "unspecified_error",
+                                           "malformed_packet",
+                                           "protocol_error",
+                                           "impl_specific_error",
+                                           "unsupported_protocol_version",
+                                           "client_identifier_not_valid",
+                                           "bad_username_or_password",
+                                           "not_authorized",
+                                           "server_unavailable",
+                                           "server_busy",
+                                           "banned",
+                                           "bad_authentication_method",
+                                           "topic_name_invalid",
+                                           "packet_too_large",
+                                           "quota_exceeded",
+                                           "payload_format_invalid",
+                                           "retain_not_supported",
+                                           "qos_not_supported",
+                                           "use_another_server",
+                                           "server_moved",
+                                           "connection_rate_exceeded"};
 constexpr std::string_view kPubrelReasons[] = {"success", "packet_id_not_found"};
 constexpr std::string_view kAuthReasons[] = {"success", "continue_authentication", "reauthenticate"};
 
@@ -61,8 +99,8 @@ class Builder {
 
   // One series. `labels` goes after node="…" (e.g. ,mqtt_version="4"); `type_name` is the name
   // HELP/TYPE describe (differs from `name` only for histogram _bucket/_count/_sum lines).
-  void series(std::string_view name, std::string_view labels, Value value, std::string_view help,
-              std::string_view type, std::string_view type_name = {}) {
+  void series(std::string_view name, std::string_view labels, Value value, std::string_view help, std::string_view type,
+              std::string_view type_name = {}) {
     const std::string_view described = type_name.empty() ? name : type_name;
     if (seen_.insert(std::string(described)).second) {
       pending_ += "# HELP ";
@@ -126,8 +164,8 @@ class Builder {
         {"+Inf", 100}, {"1000000", 100}, {"100000", 100}, {"10000", 100}, {"1000", 97}, {"100", 55}, {"10", 0}};
     const std::string bucket = std::string(name) + "_bucket";
     for (const auto& [le, percent] : kBuckets) {
-      series(bucket, std::string(",le=\"") + std::string(le) + "\"", from(Source::uptime_s, per_minute * percent, 6000), help,
-             "histogram", name);
+      series(bucket, std::string(",le=\"") + std::string(le) + "\"", from(Source::uptime_s, per_minute * percent, 6000),
+             help, "histogram", name);
     }
     series(std::string(name) + "_count", "", from(Source::uptime_s, per_minute, 60), help, "histogram", name);
     series(std::string(name) + "_sum", "", from(Source::uptime_s, per_minute * 110, 60), help, "histogram", name);
@@ -170,7 +208,8 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
   b.mqtt("mqtt_pubcomp_received", "PUBCOMP packets received.", kZero);
   b.mqtt("mqtt_subscribe_received", "SUBSCRIBE packets received.", constant(2), constant(1));
   b.mqtt("mqtt_unsubscribe_received", "UNSUBSCRIBE packets received.", kZero, kZero);
-  b.mqtt("mqtt_pingreq_received", "PINGREQ packets received.", from(Source::uptime_s, 1, 30), from(Source::uptime_s, 1, 60));
+  b.mqtt("mqtt_pingreq_received", "PINGREQ packets received.", from(Source::uptime_s, 1, 30),
+         from(Source::uptime_s, 1, 60));
   b.mqtt("mqtt_disconnect_received", "DISCONNECT packets received.", from(Source::uptime_s, 1, 20));
   b.mqtt("mqtt_connack_accepted_sent", "CONNACKs accepting a connection.", from(Source::uptime_s, 1, 20, 2));
   b.mqtt("mqtt_connack_unacceptable_protocol_sent", "CONNACKs refusing the protocol version.", kZero);
@@ -188,7 +227,8 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
   b.mqtt("mqtt_pingresp_sent", "PINGRESP packets sent.", from(Source::uptime_s, 1, 30), from(Source::uptime_s, 1, 60));
 
   // --- errors
-  b.mqtt("mqtt_publish_auth_error", "Publishes refused by the auth plugins.", kZero, counter(false, 5, "not_authorized"));
+  b.mqtt("mqtt_publish_auth_error", "Publishes refused by the auth plugins.", kZero,
+         counter(false, 5, "not_authorized"));
   b.mqtt("mqtt_subscribe_auth_error", "Subscriptions refused by the auth plugins.", kZero, kZero);
   b.mqtt("mqtt_invalid_msg_size_error", "Packets larger than the allowed maximum.", kZero, kZero);
   b.mqtt("mqtt_puback_invalid_error", "Unexpected PUBACK packets.", kZero, kZero);
@@ -274,7 +314,8 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
   b.plain("system_reductions", "Reductions since the node started.", "counter", from(Source::uptime_s, 6700));
   b.plain("system_io_out", "Bytes written to ports.", "counter", from(Source::uptime_s, 33, 1, 1700000));
   b.plain("system_io_in", "Bytes read from ports.", "counter", from(Source::uptime_s, 600, 1, 30000000));
-  b.plain("system_words_reclaimed_by_gc", "Words reclaimed by garbage collection.", "counter", from(Source::uptime_s, 13000));
+  b.plain("system_words_reclaimed_by_gc", "Words reclaimed by garbage collection.", "counter",
+          from(Source::uptime_s, 13000));
   b.plain("system_gc_count", "Garbage collections.", "counter", from(Source::uptime_s, 7));
   b.plain("system_exact_reductions", "Exact count of reductions.", "counter", from(Source::uptime_s, 6690));
   b.plain("system_context_switches", "Context switches.", "counter", from(Source::uptime_s, 77));
@@ -317,7 +358,8 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
 void VernemqBody::render(const NodeSnapshot& snap, std::string& out) const {
   // Sums over the scenario counters, once per render.
   std::uint64_t sums[2][2] = {{0, 0}, {0, 0}};  // [received][v4]
-  for (std::size_t i = 0; i < snap.counters.size() && i < v4_.size(); ++i) sums[received_[i]][v4_[i]] += snap.counters[i];
+  for (std::size_t i = 0; i < snap.counters.size() && i < v4_.size(); ++i)
+    sums[received_[i]][v4_[i]] += snap.counters[i];
   const auto uptime_ms = static_cast<std::uint64_t>(snap.uptime_ms > 0 ? snap.uptime_ms : 0);
 
   out.clear();

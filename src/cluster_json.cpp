@@ -44,7 +44,8 @@ class GuardedSax {
   bool parse_error(std::size_t /*position*/, const std::string& /*token*/, const Exception& ex) {
     // what() is "[json.exception.parse_error.101] parse error at line 1, column 9: ..."
     std::string text = ex.what();
-    if (const auto p = text.find("] "); text.starts_with("[json.exception") && p != std::string::npos) text.erase(0, p + 2);
+    if (const auto p = text.find("] "); text.starts_with("[json.exception") && p != std::string::npos)
+      text.erase(0, p + 2);
     error_ = "malformed JSON: " + text;
     return false;
   }
@@ -54,13 +55,15 @@ class GuardedSax {
  private:
   bool value() {
     if (++values_ <= limits_.max_values) return true;
-    if (error_.empty()) error_ = "more than " + std::to_string(limits_.max_values) + " JSON values; expected a smaller body";
+    if (error_.empty())
+      error_ = "more than " + std::to_string(limits_.max_values) + " JSON values; expected a smaller body";
     return false;
   }
   bool open() {
     if (!value()) return false;
     if (++depth_ <= limits_.max_depth) return true;
-    if (error_.empty()) error_ = "JSON nested deeper than " + std::to_string(limits_.max_depth) + " levels; expected a flat body";
+    if (error_.empty())
+      error_ = "JSON nested deeper than " + std::to_string(limits_.max_depth) + " levels; expected a flat body";
     return false;
   }
 
@@ -74,7 +77,8 @@ class GuardedSax {
 // Parses `body` into `root`; returns the error, empty when fine.
 std::string parse_bounded(std::string_view body, Json& root, const ClusterLimits& limits) {
   if (body.size() > limits.max_body_bytes) {
-    return "body of " + std::to_string(body.size()) + " bytes; expected at most " + std::to_string(limits.max_body_bytes);
+    return "body of " + std::to_string(body.size()) + " bytes; expected at most " +
+           std::to_string(limits.max_body_bytes);
   }
   if (body.empty()) return "empty body; expected JSON";
   GuardedSax sax(root, limits);
@@ -148,7 +152,8 @@ class Reader {
       const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
       if (!s.empty() && ec == std::errc{} && end == s.data() + s.size()) return true;
     }
-    return fail(where, "expected a non-negative integer, found " + (v.is_string() ? "string " + shown_text(v.get_ref<const std::string&>()) : found(v)));
+    return fail(where, "expected a non-negative integer, found " +
+                           (v.is_string() ? "string " + shown_text(v.get_ref<const std::string&>()) : found(v)));
   }
 
   bool optional_u64(const Json& obj, const char* key, const std::string& where, std::optional<std::uint64_t>& out) {
@@ -171,7 +176,8 @@ class Reader {
     for (const char* key : {"type", "status"}) {
       if (!v.contains(key)) return fail(where, std::string("listener without \"") + key + "\"");
     }
-    if (!string(v["type"], where + ".type", out.type) || !string(v["status"], where + ".status", out.status)) return false;
+    if (!string(v["type"], where + ".type", out.type) || !string(v["status"], where + ".status", out.status))
+      return false;
     // status.json says "ip", vmq-admin listener show says "address".
     for (const char* key : {"ip", "address"}) {
       if (const auto it = v.find(key); it != v.end() && !it->is_null()) {
@@ -194,7 +200,8 @@ class Reader {
         out.max_conns = m;
       }
     }
-    return optional_u64(v, "active_conns", where, out.active_conns) && optional_u64(v, "all_conns", where, out.all_conns);
+    return optional_u64(v, "active_conns", where, out.active_conns) &&
+           optional_u64(v, "all_conns", where, out.all_conns);
   }
 
  private:
@@ -248,10 +255,12 @@ bool read_node(Reader& r, const std::string& name, const Json& info, const std::
   if (const auto it = info.find("version"); it != info.end() && !it->is_null()) {
     if (!r.string(*it, where + ".version", node.version)) return false;
   }
-  if (!r.optional_u64(info, "num_online", where, node.num_online) || !r.optional_u64(info, "num_offline", where, node.num_offline)) {
+  if (!r.optional_u64(info, "num_online", where, node.num_online) ||
+      !r.optional_u64(info, "num_offline", where, node.num_offline)) {
     return false;
   }
-  if (const auto it = info.find("mystatus"); it != info.end() && !read_mystatus(r, *it, where + ".mystatus", node)) return false;
+  if (const auto it = info.find("mystatus"); it != info.end() && !read_mystatus(r, *it, where + ".mystatus", node))
+    return false;
   if (const auto it = info.find("listeners");
       it != info.end() && !read_listeners(r, *it, where + ".listeners", node.listeners, node.listeners_dropped)) {
     return false;
@@ -283,7 +292,8 @@ const Json* find_table(Reader& r, const Json& root) {
       if (const Json* t = table_of(item); t != nullptr && t->is_array()) return t;
     }
   }
-  r.fail("body", "expected vmq-admin's {\"type\":\"table\",\"table\":[...]}, found " + found(root) + " without a table");
+  r.fail("body",
+         "expected vmq-admin's {\"type\":\"table\",\"table\":[...]}, found " + found(root) + " without a table");
   return nullptr;
 }
 
@@ -339,7 +349,8 @@ ClusterParseResult parse_status_json(std::string_view body, StatusView& out, con
       if (!ok) break;
     }
     if (parsed.nodes_dropped > 0) {
-      r.note(std::to_string(parsed.nodes_dropped) + " nodes beyond the first " + std::to_string(limits.max_nodes) + " not kept");
+      r.note(std::to_string(parsed.nodes_dropped) + " nodes beyond the first " + std::to_string(limits.max_nodes) +
+             " not kept");
     }
   }
   return finish(std::move(result), out, std::move(parsed));
@@ -366,7 +377,8 @@ ClusterParseResult parse_health_as(std::string_view source, long http_status, st
       if (!ok && status != "DOWN") {
         r.fail("status", shown_text(status) + "; expected \"OK\" or \"DOWN\"");
       } else if (ok != (http_status == 200)) {
-        r.fail("status", shown_text(status) + " with HTTP " + std::to_string(http_status) + "; expected OK with 200, DOWN with 503");
+        r.fail("status", shown_text(status) + " with HTTP " + std::to_string(http_status) +
+                             "; expected OK with 200, DOWN with 503");
       } else {
         parsed.ok = ok;
         if (const auto it = root.find("reasons"); it != root.end() && !it->is_null()) {
@@ -384,8 +396,8 @@ ClusterParseResult parse_health_as(std::string_view source, long http_status, st
               parsed.reasons.push_back(std::move(text));
             }
             if (parsed.reasons_dropped > 0) {
-              r.note(std::to_string(parsed.reasons_dropped) + " reasons beyond the first " + std::to_string(limits.max_reasons) +
-                     " not kept");
+              r.note(std::to_string(parsed.reasons_dropped) + " reasons beyond the first " +
+                     std::to_string(limits.max_reasons) + " not kept");
             }
           }
         }
@@ -425,8 +437,8 @@ ClusterParseResult parse_api_cluster_show(std::string_view body, ApiClusterView&
       parsed.members.push_back(std::move(m));
     }
     if (parsed.members_dropped > 0) {
-      r.note(std::to_string(parsed.members_dropped) + " members beyond the first " + std::to_string(limits.max_members) +
-             " not kept");
+      r.note(std::to_string(parsed.members_dropped) + " members beyond the first " +
+             std::to_string(limits.max_members) + " not kept");
     }
   }
   return finish(std::move(result), out, std::move(parsed));
@@ -440,7 +452,8 @@ ClusterParseResult parse_api_listener_show(std::string_view body, ApiListenerVie
   if (std::string e = parse_bounded(body, root, limits); !e.empty()) {
     r.fail("body", e);
   } else if (const Json* table = find_table(r, root)) {
-    if (read_listeners(r, *table, "table", parsed.listeners, parsed.listeners_dropped) && parsed.listeners_dropped > 0) {
+    if (read_listeners(r, *table, "table", parsed.listeners, parsed.listeners_dropped) &&
+        parsed.listeners_dropped > 0) {
       r.note(std::to_string(parsed.listeners_dropped) + " listeners beyond the first " +
              std::to_string(limits.max_listeners) + " not kept");
     }
@@ -448,13 +461,14 @@ ClusterParseResult parse_api_listener_show(std::string_view body, ApiListenerVie
   return finish(std::move(result), out, std::move(parsed));
 }
 
-ClusterParseResult parse_cluster_source(ClusterSource source, long http_status, std::string_view body, ClusterView& view,
-                                        const ClusterLimits& limits) {
+ClusterParseResult parse_cluster_source(ClusterSource source, long http_status, std::string_view body,
+                                        ClusterView& view, const ClusterLimits& limits) {
   // Only /health speaks with its status code; elsewhere anything but 200 is the fetch's error.
   const bool health = source == ClusterSource::health || source == ClusterSource::health_listeners_full_cluster;
   if (!health && http_status != 200) {
     ClusterParseResult r;
-    r.error = std::string(cluster_source_spec(source).path) + ": answer: HTTP " + std::to_string(http_status) + "; expected 200";
+    r.error = std::string(cluster_source_spec(source).path) + ": answer: HTTP " + std::to_string(http_status) +
+              "; expected 200";
     switch (source) {
       case ClusterSource::status_json: view.status = {}; break;
       case ClusterSource::api_cluster_show: view.api_cluster = {}; break;
@@ -464,16 +478,12 @@ ClusterParseResult parse_cluster_source(ClusterSource source, long http_status, 
     return r;
   }
   switch (source) {
-    case ClusterSource::status_json:
-      return parse_status_json(body, view.status, limits);
-    case ClusterSource::health:
-      return parse_health(http_status, body, view.health, limits);
+    case ClusterSource::status_json: return parse_status_json(body, view.status, limits);
+    case ClusterSource::health: return parse_health(http_status, body, view.health, limits);
     case ClusterSource::health_listeners_full_cluster:
       return parse_health_as(cluster_source_spec(source).path, http_status, body, view.health_full_cluster, limits);
-    case ClusterSource::api_cluster_show:
-      return parse_api_cluster_show(body, view.api_cluster, limits);
-    case ClusterSource::api_listener_show:
-      return parse_api_listener_show(body, view.api_listeners, limits);
+    case ClusterSource::api_cluster_show: return parse_api_cluster_show(body, view.api_cluster, limits);
+    case ClusterSource::api_listener_show: return parse_api_listener_show(body, view.api_listeners, limits);
   }
   return {};
 }

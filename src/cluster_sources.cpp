@@ -64,11 +64,14 @@ UrlParts parse(std::string_view url) {
                  [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
   p.port = part(u.get(), CURLUPART_PORT).value_or("");
   p.path = part(u.get(), CURLUPART_PATH).value_or("/");
-  p.has_userinfo = part(u.get(), CURLUPART_USER) || part(u.get(), CURLUPART_PASSWORD) || part(u.get(), CURLUPART_OPTIONS);
+  p.has_userinfo =
+      part(u.get(), CURLUPART_USER) || part(u.get(), CURLUPART_PASSWORD) || part(u.get(), CURLUPART_OPTIONS);
   p.has_query = part(u.get(), CURLUPART_QUERY).has_value();
   p.has_fragment = part(u.get(), CURLUPART_FRAGMENT).has_value();
-  if (p.scheme != "http" && p.scheme != "https") p.error = "expected an http:// or https:// URL, got scheme '" + p.scheme + "'";
-  else if (p.host.empty()) p.error = "the URL has no host";
+  if (p.scheme != "http" && p.scheme != "https")
+    p.error = "expected an http:// or https:// URL, got scheme '" + p.scheme + "'";
+  else if (p.host.empty())
+    p.error = "the URL has no host";
   return p;
 }
 
@@ -89,7 +92,8 @@ std::string check_cluster_request(std::string_view url, std::string_view metrics
   const UrlParts req = parse(url);
   const std::string shown = redact_url(url);
   if (!req.error.empty()) return "request " + shown + ": " + req.error;
-  if (req.has_userinfo) return "request " + shown + ": has user information; credentials never go in a cluster source URL";
+  if (req.has_userinfo)
+    return "request " + shown + ": has user information; credentials never go in a cluster source URL";
   if (req.has_query) return "request " + shown + ": has a query string; the allow-listed paths take none";
   if (req.has_fragment) return "request " + shown + ": has a fragment";
   if (req.host != job.host) {
@@ -106,7 +110,8 @@ std::string check_cluster_request(std::string_view url, std::string_view metrics
   return {};
 }
 
-ClusterSourceUrl cluster_source_url(ClusterSource source, std::string_view metrics_url, const ClusterSourceSetting& setting) {
+ClusterSourceUrl cluster_source_url(ClusterSource source, std::string_view metrics_url,
+                                    const ClusterSourceSetting& setting) {
   ClusterSourceUrl out;
   const ClusterSourceSpec& spec = cluster_source_spec(source);
   if (!setting.enabled) {
@@ -133,7 +138,8 @@ ClusterSourceUrl cluster_source_url(ClusterSource source, std::string_view metri
       return out;
     }
     if (origin.has_query || origin.has_fragment) {
-      out.error = where + "has a query string or fragment; expected scheme://host[:port][" + std::string(spec.path) + "]";
+      out.error =
+          where + "has a query string or fragment; expected scheme://host[:port][" + std::string(spec.path) + "]";
       return out;
     }
     if (origin.host != job.host) {

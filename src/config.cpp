@@ -51,7 +51,8 @@ constexpr std::size_t kMaxShownValue = 80;
 // reference in conf.d/vernemq.conf documents.
 constexpr std::array<ConfigKey, 22> kKeys = {{
     {"update_every", true, "integer", "1", "1..86400", "collection interval in seconds, the jobs' default"},
-    {"autodetection_retry", true, "integer", "0", ">= 0", "seconds before a failed first check is retried; 0 drops the job"},
+    {"autodetection_retry", true, "integer", "0", ">= 0",
+     "seconds before a failed first check is retried; 0 drops the job"},
     {"priority", true, "integer", "", "", "accepted for go.d compatibility and ignored"},
     {"jobs", true, "list", "", "", "the jobs, each a map of job keys"},
     {"name", false, "string", "vernemq", "unique", "the job's name, part of the chart ids"},
@@ -126,8 +127,7 @@ constexpr std::array<std::pair<std::string_view, std::string JobConfig::*>, 10> 
 
 constexpr std::string_view kTimeoutExpected =
     "expected seconds > 0 and <= 3600, as a number (1, 0.5) or a duration (500ms, 2s)";
-constexpr std::string_view kUpdateEveryExpected =
-    "expected an integer number of seconds, 1 to 86400";
+constexpr std::string_view kUpdateEveryExpected = "expected an integer number of seconds, 1 to 86400";
 constexpr std::string_view kBoolExpected =
     "expected a YAML boolean: true or false (yes/no and on/off also work), without quotes";
 constexpr std::string_view kBodySizeExpected =
@@ -244,8 +244,8 @@ struct UrlParts {
 bool is_scheme(std::string_view s) {
   if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+           c == '.';
   });
 }
 
@@ -262,8 +262,7 @@ UrlParts split_url(std::string_view url) {
   }
   p.authority_end = url.find_first_of("/?#", p.authority_begin);
   if (p.authority_end == std::string_view::npos) p.authority_end = url.size();
-  const std::string_view authority =
-      url.substr(p.authority_begin, p.authority_end - p.authority_begin);
+  const std::string_view authority = url.substr(p.authority_begin, p.authority_end - p.authority_begin);
   const std::size_t at = authority.rfind('@');
   if (at != std::string_view::npos) p.userinfo_end = p.authority_begin + at;
   return p;
@@ -359,8 +358,7 @@ std::optional<std::string> check_metrics_url(std::string_view url) {
   if (!iequals(p.scheme, "http") && !iequals(p.scheme, "https")) {
     return "has scheme " + shown(p.scheme);
   }
-  const std::size_t host_begin =
-      p.userinfo_end == std::string_view::npos ? p.authority_begin : p.userinfo_end + 1;
+  const std::size_t host_begin = p.userinfo_end == std::string_view::npos ? p.authority_begin : p.userinfo_end + 1;
   return check_host_port(url.substr(host_begin, p.authority_end - host_begin));
 }
 
@@ -369,15 +367,14 @@ std::optional<std::string> check_proxy_url(std::string_view url) {
   if (auto bad = check_url_text(url)) return bad;
   const UrlParts p = split_url(url);
   if (!p.scheme.empty()) {
-    static constexpr std::array<std::string_view, 6> kProxySchemes = {
-        "http", "https", "socks4", "socks4a", "socks5", "socks5h"};
+    static constexpr std::array<std::string_view, 6> kProxySchemes = {"http",    "https",  "socks4",
+                                                                      "socks4a", "socks5", "socks5h"};
     if (std::none_of(kProxySchemes.begin(), kProxySchemes.end(),
                      [&](std::string_view s) { return iequals(s, p.scheme); })) {
       return "has scheme " + shown(p.scheme);
     }
   }
-  const std::size_t host_begin =
-      p.userinfo_end == std::string_view::npos ? p.authority_begin : p.userinfo_end + 1;
+  const std::size_t host_begin = p.userinfo_end == std::string_view::npos ? p.authority_begin : p.userinfo_end + 1;
   return check_host_port(url.substr(host_begin, p.authority_end - host_begin));
 }
 
@@ -413,15 +410,11 @@ bool looks_numeric(std::string_view s) {
 // What a value is, for "found ..." in messages.
 std::string found(const YAML::Node& n) {
   switch (n.Type()) {
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Sequence:
-      return "a list";
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return "nothing (null)";
-    case YAML::NodeType::Scalar:
-      break;
+    case YAML::NodeType::Undefined: return "nothing (null)";
+    case YAML::NodeType::Scalar: break;
   }
   if (!is_plain(n)) return "the quoted string " + shown(n.Scalar());
   if (looks_numeric(n.Scalar())) return "the number " + shown(n.Scalar());
@@ -449,8 +442,8 @@ class NodeBudget {
 // ---------------------------------------------------------------- value parsers
 // Each returns the value, or nullopt with `why` set to "value '...' is ...; expected ...".
 
-std::optional<long long> parse_integer(const YAML::Node& n, long long lo, long long hi,
-                                       std::string_view expected, std::string& why) {
+std::optional<long long> parse_integer(const YAML::Node& n, long long lo, long long hi, std::string_view expected,
+                                       std::string& why) {
   if (!n.IsScalar() || !is_plain(n)) {
     why = "found " + found(n) + "; " + std::string(expected);
     return std::nullopt;
@@ -533,8 +526,7 @@ std::optional<double> parse_go_duration(std::string_view text) {
   double total = 0;
   while (!rest.empty()) {
     std::size_t digits = 0;
-    while (digits < rest.size() &&
-           ((rest[digits] >= '0' && rest[digits] <= '9') || rest[digits] == '.')) {
+    while (digits < rest.size() && ((rest[digits] >= '0' && rest[digits] <= '9') || rest[digits] == '.')) {
       ++digits;
     }
     if (digits == 0) return std::nullopt;
@@ -566,8 +558,7 @@ std::optional<double> parse_timeout(const YAML::Node& n, std::string& why) {
   std::optional<double> v = parse_plain_double(text);
   if (!v) v = parse_go_duration(text);
   if (!v || !std::isfinite(*v)) {
-    why =
-        "value " + shown(text) + " is not a number or a duration; " + std::string(kTimeoutExpected);
+    why = "value " + shown(text) + " is not a number or a duration; " + std::string(kTimeoutExpected);
     return std::nullopt;
   }
   if (*v <= 0) {
@@ -579,8 +570,7 @@ std::optional<double> parse_timeout(const YAML::Node& n, std::string& why) {
     return std::nullopt;
   }
   if (*v < kMinTimeoutS) {
-    why = "value " + shown(text) + " is less than 1 ms, the HTTP client's resolution; " +
-          std::string(kTimeoutExpected);
+    why = "value " + shown(text) + " is less than 1 ms, the HTTP client's resolution; " + std::string(kTimeoutExpected);
     return std::nullopt;
   }
   return v;
@@ -612,8 +602,7 @@ std::optional<std::size_t> parse_body_size(const YAML::Node& n, std::string& why
   std::uint64_t v = 0;
   const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc::result_out_of_range ||
-      (ec == std::errc{} && ptr == s.data() + s.size() &&
-       v > std::numeric_limits<std::uint64_t>::max() / scale)) {
+      (ec == std::errc{} && ptr == s.data() + s.size() && v > std::numeric_limits<std::uint64_t>::max() / scale)) {
     why = "value " + shown(text) + " is out of range; " + std::string(kBodySizeExpected);
     return std::nullopt;
   }
@@ -654,9 +643,7 @@ class Parser {
   [[noreturn]] void fail(Loc loc, const std::string& what) const {
     throw ConfigError(where(source_, loc) + ": " + what);
   }
-  void problem(Loc loc, const std::string& what) {
-    config_.problems.push_back(where(source_, loc) + ": " + what);
-  }
+  void problem(Loc loc, const std::string& what) { config_.problems.push_back(where(source_, loc) + ": " + what); }
   // Where a value is: a missing value (`key:`) has no useful mark of its own, use the key's.
   static Loc value_loc(const YAML::Node& key, const YAML::Node& value) {
     return value.IsNull() ? loc_of(key.Mark()) : loc_of(value.Mark());
@@ -666,8 +653,8 @@ class Parser {
   void parse_jobs(const YAML::Node& jobs, Loc jobs_loc);
   // A job's errors, located, without the job's label (the name may not be known yet).
   using Errors = std::vector<std::pair<Loc, std::string>>;
-  void gather_entries(const YAML::Node& map, std::vector<Entry>& out,
-                      std::unordered_set<std::string>& seen, Errors& errors, int depth);
+  void gather_entries(const YAML::Node& map, std::vector<Entry>& out, std::unordered_set<std::string>& seen,
+                      Errors& errors, int depth);
   std::optional<JobConfig> parse_job(const YAML::Node& node, std::size_t index);
 
   std::string_view source_;
@@ -747,10 +734,9 @@ Config Parser::parse(std::string_view text) {
     std::optional<YAML::Mark> stuck;
     const std::vector<DocumentScout::Document> docs = DocumentScout().walk(in, stuck);
     if (stuck) {
-      const std::string found_char =
-          stuck->pos >= 0 && static_cast<std::size_t>(stuck->pos) < text.size()
-              ? " " + shown(text.substr(static_cast<std::size_t>(stuck->pos), 1))
-              : std::string();
+      const std::string found_char = stuck->pos >= 0 && static_cast<std::size_t>(stuck->pos) < text.size()
+                                         ? " " + shown(text.substr(static_cast<std::size_t>(stuck->pos), 1))
+                                         : std::string();
       fail(loc_of(*stuck), "YAML syntax error: unexpected" + found_char +
                                " where a value should start (a ',' belongs inside [...] or {...})");
     }
@@ -769,8 +755,7 @@ Config Parser::parse(std::string_view text) {
   }
   // go.d treats an empty file (or one with only comments) as "no configuration", not an error.
   if (!root.IsDefined() || root.IsNull()) {
-    config_.problems.push_back(std::string(source_) +
-                               " has no jobs (it holds nothing but comments or blank lines)");
+    config_.problems.push_back(std::string(source_) + " has no jobs (it holds nothing but comments or blank lines)");
     return std::move(config_);
   }
   parse_top_level(root);
@@ -780,8 +765,7 @@ Config Parser::parse(std::string_view text) {
 void Parser::parse_top_level(const YAML::Node& root) {
   budget_.visit(root);
   if (!root.IsMap()) {
-    fail(loc_of(root.Mark()),
-         "the top level is " + found(root) + "; expected a map with the keys " + join(kTopKeys));
+    fail(loc_of(root.Mark()), "the top level is " + found(root) + "; expected a map with the keys " + join(kTopKeys));
   }
   std::unordered_map<std::string, Loc> seen;
   YAML::Node jobs;
@@ -796,8 +780,8 @@ void Parser::parse_top_level(const YAML::Node& root) {
     if (!key.IsScalar()) fail(kloc, "a top-level key is " + found(key) + "; expected a name");
     const std::string& name = key.Scalar();
     if (auto [it, inserted] = seen.emplace(name, kloc); !inserted) {
-      fail(kloc, "key " + shown(name) + " appears twice (first at line " +
-                     std::to_string(it->second.line) + "); expected each key once");
+      fail(kloc, "key " + shown(name) + " appears twice (first at line " + std::to_string(it->second.line) +
+                     "); expected each key once");
     }
     std::string why;
     if (name == "update_every") {
@@ -836,8 +820,7 @@ void Parser::parse_top_level(const YAML::Node& root) {
 void Parser::parse_jobs(const YAML::Node& jobs, Loc jobs_loc) {
   if (!jobs.IsSequence()) {
     fail(jobs.IsNull() ? jobs_loc : loc_of(jobs.Mark()),
-         "key 'jobs': found " + found(jobs) +
-             "; expected a list of jobs, each item starting with '- name:'");
+         "key 'jobs': found " + found(jobs) + "; expected a list of jobs, each item starting with '- name:'");
   }
   std::size_t index = 0;
   for (const auto& item : jobs) {
@@ -853,8 +836,8 @@ void Parser::parse_jobs(const YAML::Node& jobs, Loc jobs_loc) {
   }
 }
 
-void Parser::gather_entries(const YAML::Node& map, std::vector<Entry>& out,
-                            std::unordered_set<std::string>& seen, Errors& errors, int depth) {
+void Parser::gather_entries(const YAML::Node& map, std::vector<Entry>& out, std::unordered_set<std::string>& seen,
+                            Errors& errors, int depth) {
   // Explicit keys win over merged ones, and earlier merge sources over later ones (YAML's
   // merge-key rules, as yaml.v2 applies them).
   std::unordered_map<std::string, Loc> own;
@@ -881,8 +864,7 @@ void Parser::gather_entries(const YAML::Node& map, std::vector<Entry>& out,
   }
   for (const YAML::Node& m : merges) {
     if (depth > 16) {
-      errors.emplace_back(loc_of(m.Mark()),
-                          "merge keys ('<<') nest too deep; expected at most 16 levels");
+      errors.emplace_back(loc_of(m.Mark()), "merge keys ('<<') nest too deep; expected at most 16 levels");
       return;
     }
     if (m.IsMap()) {
@@ -891,15 +873,13 @@ void Parser::gather_entries(const YAML::Node& map, std::vector<Entry>& out,
       for (const auto& source : m) {
         budget_.visit(source);
         if (!source.IsMap()) {
-          errors.emplace_back(loc_of(source.Mark()),
-                              "a merge ('<<') source is " + found(source) + "; expected a map");
+          errors.emplace_back(loc_of(source.Mark()), "a merge ('<<') source is " + found(source) + "; expected a map");
           continue;
         }
         gather_entries(source, out, seen, errors, depth + 1);
       }
     } else {
-      errors.emplace_back(loc_of(m.Mark()), "key '<<' is " + found(m) +
-                                                "; expected a map or a list of maps to merge");
+      errors.emplace_back(loc_of(m.Mark()), "key '<<' is " + found(m) + "; expected a map or a list of maps to merge");
     }
   }
 }
@@ -932,8 +912,7 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
       error(name_loc, "key 'name': found " + found(e.value) + "; expected a non-empty job name");
     } else if (std::all_of(e.value.Scalar().begin(), e.value.Scalar().end(),
                            [](char c) { return c == ' ' || c == '\t'; })) {
-      error(name_loc, "key 'name': value " + shown(e.value.Scalar()) +
-                          " is empty; expected a non-empty job name");
+      error(name_loc, "key 'name': value " + shown(e.value.Scalar()) + " is empty; expected a non-empty job name");
     } else if (std::any_of(e.value.Scalar().begin(), e.value.Scalar().end(), is_control)) {
       error(name_loc, "key 'name': value " + shown(e.value.Scalar()) +
                           " contains a control character; expected a printable job name");
@@ -981,8 +960,7 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
       if (!v.IsScalar()) {
         error(vloc, key_text + "found " + found(v) + "; " + std::string(kUrlExpected));
       } else if (auto bad = check_metrics_url(v.Scalar())) {
-        error(vloc, key_text + "value " + shown_url(v.Scalar()) + " " + *bad + "; " +
-                        std::string(kUrlExpected));
+        error(vloc, key_text + "value " + shown_url(v.Scalar()) + " " + *bad + "; " + std::string(kUrlExpected));
       } else {
         job.url = v.Scalar();
       }
@@ -1013,8 +991,7 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
       }
     } else if (key == "headers") {
       if (!v.IsMap()) {
-        error(vloc, key_text + "found " + found(v) +
-                        "; expected a map of header name: value, e.g. {X-Scope: vernemq}");
+        error(vloc, key_text + "found " + found(v) + "; expected a map of header name: value, e.g. {X-Scope: vernemq}");
         continue;
       }
       std::vector<std::pair<std::string, Loc>> names;
@@ -1024,19 +1001,17 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
         const Loc hloc = loc_of(h.first.Mark());
         if (!h.first.IsScalar() || h.first.Scalar().empty() ||
             !std::all_of(h.first.Scalar().begin(), h.first.Scalar().end(), is_header_token_char)) {
-          error(hloc, key_text + "header name " +
-                          (h.first.IsScalar() ? shown(h.first.Scalar()) : found(h.first)) +
+          error(hloc, key_text + "header name " + (h.first.IsScalar() ? shown(h.first.Scalar()) : found(h.first)) +
                           " is not a valid HTTP header name; expected letters, digits and "
                           "!#$%&'*+-.^_`|~");
           continue;
         }
         const std::string& hname = h.first.Scalar();
-        const auto dup = std::find_if(names.begin(), names.end(),
-                                      [&](const auto& p) { return iequals(p.first, hname); });
+        const auto dup =
+            std::find_if(names.begin(), names.end(), [&](const auto& p) { return iequals(p.first, hname); });
         if (dup != names.end()) {
           error(hloc, key_text + "header " + shown(hname) + " appears twice (first at line " +
-                          std::to_string(dup->second.line) +
-                          "); expected each header once (names ignore case)");
+                          std::to_string(dup->second.line) + "); expected each header once (names ignore case)");
           continue;
         }
         names.emplace_back(hname, hloc);
@@ -1046,8 +1021,7 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
           continue;
         }
         // The value is not shown: headers often carry credentials.
-        if (std::any_of(value->begin(), value->end(),
-                        [](char c) { return is_control(c) && c != '\t'; })) {
+        if (std::any_of(value->begin(), value->end(), [](char c) { return is_control(c) && c != '\t'; })) {
           error(value_loc(h.first, h.second),
                 key_text + "header " + shown(hname) +
                     ": the value contains a line break or control character; expected one line");
@@ -1064,8 +1038,7 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
       }
       if (key == "proxy_url" && !s->empty()) {
         if (auto bad = check_proxy_url(*s)) {
-          error(vloc, key_text + "value " + shown_url(*s) + " " + *bad + "; " +
-                          std::string(kProxyExpected));
+          error(vloc, key_text + "value " + shown_url(*s) + " " + *bad + "; " + std::string(kProxyExpected));
           continue;
         }
       }
@@ -1076,8 +1049,8 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
                         "expected one line");
         continue;
       }
-      const auto field = std::find_if(kStringKeys.begin(), kStringKeys.end(),
-                                      [&](const auto& entry) { return entry.first == key; });
+      const auto field =
+          std::find_if(kStringKeys.begin(), kStringKeys.end(), [&](const auto& entry) { return entry.first == key; });
       if (field != kStringKeys.end()) job.*(field->second) = std::move(*s);
     }
   }
@@ -1092,15 +1065,13 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
   if (named && errors.empty()) {
     const std::string chart_type = sanitize_id("vernemq_" + sanitize_id(job.name));
     if (auto [it, inserted] = names_.emplace(chart_type, SeenName{job.name, name_loc}); !inserted) {
-      const std::string unnamed =
-          seen.count("name") == 0 ? " (a job without 'name' is named 'vernemq')" : "";
+      const std::string unnamed = seen.count("name") == 0 ? " (a job without 'name' is named 'vernemq')" : "";
       if (it->second.name == job.name) {
         error(name_loc, "duplicate job name " + shown(job.name) + unnamed + ": also used by the job at " +
                             where(source_, it->second.loc) + "; expected unique job names");
       } else {
-        error(name_loc, "its name" + unnamed + " and the name " + shown(it->second.name) +
-                            " of the job at " + where(source_, it->second.loc) + " both become the chart type " +
-                            shown(chart_type) +
+        error(name_loc, "its name" + unnamed + " and the name " + shown(it->second.name) + " of the job at " +
+                            where(source_, it->second.loc) + " both become the chart type " + shown(chart_type) +
                             "; expected names that differ in letters, digits, '_' or '-' (other "
                             "characters become '_', and only the first 92 count)");
       }
@@ -1109,8 +1080,7 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
 
   if (!errors.empty()) {
     for (const auto& [loc, what] : errors) {
-      config_.problems.push_back(where(source_, loc) + ": " + label + ": " + what +
-                                 "; the job is skipped");
+      config_.problems.push_back(where(source_, loc) + ": " + label + ": " + what + "; the job is skipped");
     }
     return std::nullopt;
   }
@@ -1135,7 +1105,8 @@ std::string base64(std::string_view in) {
   }
   if (i < in.size()) {
     const bool two = i + 1 < in.size();
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (two ? static_cast<unsigned char>(in[i + 1]) << 8 : 0u);
+    const unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (two ? static_cast<unsigned char>(in[i + 1]) << 8 : 0u);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += two ? kAlphabet[(v >> 6) & 63] : '=';
@@ -1157,8 +1128,7 @@ void add_basic_auth_secret(std::vector<std::string>& out, std::string_view user,
 void add_url_secrets(std::vector<std::string>& out, std::string_view url) {
   const UrlParts p = split_url(url);
   if (p.userinfo_end == std::string_view::npos) return;
-  const std::string_view userinfo =
-      url.substr(p.authority_begin, p.userinfo_end - p.authority_begin);
+  const std::string_view userinfo = url.substr(p.authority_begin, p.userinfo_end - p.authority_begin);
   const std::size_t colon = userinfo.find(':');
   if (colon == std::string_view::npos) return;  // a user name alone is not a secret
   add_secret(out, std::string(userinfo));
@@ -1184,7 +1154,8 @@ std::vector<std::string> JobConfig::secrets() const {
   for (const auto& header : headers) {
     const std::string& value = header.second;
     add_secret(out, value);
-    if (const std::size_t sp = value.find_last_of(" \t"); sp != std::string::npos) add_secret(out, value.substr(sp + 1));
+    if (const std::size_t sp = value.find_last_of(" \t"); sp != std::string::npos)
+      add_secret(out, value.substr(sp + 1));
   }
   return out;
 }
@@ -1198,8 +1169,7 @@ Config parse_config(std::string_view yaml_text, std::string_view source) {
 
 Config load_config_file(const std::string& path) {
   auto os_error = [&](std::string_view what, int err) {
-    return ConfigError(path + ": " + std::string(what) + ": " +
-                       std::system_category().message(err));
+    return ConfigError(path + ": " + std::string(what) + ": " + std::system_category().message(err));
   };
   // O_NONBLOCK: opening a FIFO given by mistake must not hang start-up.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

@@ -46,8 +46,8 @@ bool plain_word(std::string_view s) {
 }
 
 void reply(std::string& out, const std::string& tx, int status, std::int64_t expires, const std::string& body) {
-  out += "FUNCTION_RESULT_BEGIN " + tx + " " + std::to_string(status) + " application/json " +
-         std::to_string(expires) + "\n";
+  out += "FUNCTION_RESULT_BEGIN " + tx + " " + std::to_string(status) + " application/json " + std::to_string(expires) +
+         "\n";
   out += body;
   out += "\nFUNCTION_RESULT_END\n";
 }
@@ -71,8 +71,9 @@ void FunctionServer::register_functions(std::string& out) const {
   if (!enabled_) return;
   // FUNCTION GLOBAL name timeout help tags access priority version (v2, pluginsd_functions.c);
   // "any": callable from the local API without Netdata Cloud; read-only, no secrets in it.
-  out += "FUNCTION GLOBAL \"" + std::string(kFunctionName) + "\" " + std::to_string(kFunctionTimeoutS) +
-         " \"VerneMQ nodes seen by vernemq.plugin: state and refused PUBACKs in the last minute\" \"top\" \"any\" 100 0\n";
+  out +=
+      "FUNCTION GLOBAL \"" + std::string(kFunctionName) + "\" " + std::to_string(kFunctionTimeoutS) +
+      " \"VerneMQ nodes seen by vernemq.plugin: state and refused PUBACKs in the last minute\" \"top\" \"any\" 100 0\n";
 }
 
 bool FunctionServer::read_input() {
@@ -143,7 +144,8 @@ void FunctionServer::answer(const std::vector<JobStatus>& jobs, std::int64_t now
     } else if (c.name == kFunctionName) {
       reply(out, c.transaction, 200, now_unix_s + 1, table_json(jobs, now_mono_us));
     } else {
-      reply(out, c.transaction, 404, now_unix_s, error_body(404, "unknown function; vernemq.plugin answers only 'vernemq'"));
+      reply(out, c.transaction, 404, now_unix_s,
+            error_body(404, "unknown function; vernemq.plugin answers only 'vernemq'"));
     }
   }
   calls_.clear();
@@ -189,12 +191,9 @@ std::string FunctionServer::table_json(const std::vector<JobStatus>& jobs, std::
     row.push_back(by_reason);
     data.push_back(std::move(row));
   }
-  json t = {{"status", 200},
-            {"type", "table"},
-            {"has_history", false},
-            {"help", "VerneMQ nodes seen by vernemq.plugin, one row per job"},
-            {"update_every", 1},
-            {"columns", columns},
+  json t = {{"status", 200},        {"type", "table"},
+            {"has_history", false}, {"help", "VerneMQ nodes seen by vernemq.plugin, one row per job"},
+            {"update_every", 1},    {"columns", columns},
             {"data", data}};
   // One line: the reply must not hold a line that reads FUNCTION_RESULT_END, and JSON escapes
   // every newline inside strings.

@@ -56,9 +56,7 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && iequals_prefix(a, b);
-}
+bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && iequals_prefix(a, b); }
 
 std::string_view trim(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r\n\f\v";
@@ -79,7 +77,8 @@ std::string origin_of(const char* url) {
   char* scheme = nullptr;
   char* host = nullptr;
   char* port = nullptr;
-  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
       curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
     origin = std::string(scheme) + "://" + host + ":" + port;
@@ -92,7 +91,9 @@ std::string origin_of(const char* url) {
   return origin;
 }
 
-bool is_redirect(long status) { return status == 301 || status == 302 || status == 303 || status == 307 || status == 308; }
+bool is_redirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
 
 // Used when the server sent no reason phrase (HTTP/2 never does).
 std::string_view standard_reason(long status) {
@@ -142,13 +143,13 @@ struct HttpClient::Impl {
     // Redirects are followed here, not by libcurl, which would forward x-api-key and every user
     // header to another host (it only drops Authorization and Cookie). Credentials go only to
     // the job's own origin; once a transfer has left it, none is sent for the rest of it.
-    std::string url;                      // the configured URL, where every scrape starts
-    std::string origin;                   // its scheme://host:port
-    std::string username;                 // basic auth, restored for the origin
+    std::string url;       // the configured URL, where every scrape starts
+    std::string origin;    // its scheme://host:port
+    std::string username;  // basic auth, restored for the origin
     std::string password;
     curl_slist* public_headers = nullptr;  // Accept only: what another host gets
-    int redirects = 0;                    // followed in the current transfer
-    bool credentials_sent = true;         // the current request carries the credentials
+    int redirects = 0;                     // followed in the current transfer
+    bool credentials_sent = true;          // the current request carries the credentials
 
     curl_slist* base_headers = nullptr;  // Accept, x-api-key, custom headers: set once
     curl_slist* bearer_node = nullptr;   // "Authorization: Bearer T", its next → base_headers
@@ -160,9 +161,9 @@ struct HttpClient::Impl {
     BodyConsumer* consumer = nullptr;  // when set, the body goes there instead of into `body`
     std::size_t consumed = 0;          // bytes given to `consumer` for the current response
     char error_buf[CURL_ERROR_SIZE] = {};
-    long status = 0;                  // from the last status line seen
-    std::string reason;               // its reason phrase (sanitised)
-    long long content_length = -1;    // of the current response, -1 when absent
+    long status = 0;                     // from the last status line seen
+    std::string reason;                  // its reason phrase (sanitised)
+    long long content_length = -1;       // of the current response, -1 when absent
     long long announced_too_large = -1;  // Content-Length that exceeded the cap, else -1
     bool too_large = false;
     bool in_flight = false;
@@ -215,8 +216,10 @@ struct HttpClient::Impl {
         long code = 0;
         bool digits = true;
         for (std::size_t i = sp + 1; i < sp + 4; ++i) {
-          if (line[i] < '0' || line[i] > '9') digits = false;
-          else code = code * 10 + (line[i] - '0');
+          if (line[i] < '0' || line[i] > '9')
+            digits = false;
+          else
+            code = code * 10 + (line[i] - '0');
         }
         if (digits) job->status = code;
         const auto reason = trim(line.substr(sp + 4));
@@ -438,40 +441,23 @@ struct HttpClient::Impl {
         }
         return "could not connect" + detail_suffix;
       }
-      case CURLE_OPERATION_TIMEDOUT:
-        return "timed out after " + std::to_string(job.timeout_ms) + " ms" + detail_suffix;
-      case CURLE_COULDNT_RESOLVE_HOST:
-        return "could not resolve host" + detail_suffix;
-      case CURLE_COULDNT_RESOLVE_PROXY:
-        return "could not resolve proxy" + detail_suffix;
-      case CURLE_GOT_NOTHING:
-        return "the server closed the connection without answering" + detail_suffix;
-      case CURLE_PARTIAL_FILE:
-        return "the body ended before its Content-Length" + detail_suffix;
-      case CURLE_RECV_ERROR:
-        return "network receive error" + detail_suffix;
-      case CURLE_SEND_ERROR:
-        return "network send error" + detail_suffix;
-      case CURLE_TOO_MANY_REDIRECTS:
-        return "too many redirects" + detail_suffix;
-      case CURLE_WEIRD_SERVER_REPLY:
-        return "not an HTTP answer" + detail_suffix;
-      case CURLE_BAD_CONTENT_ENCODING:
-        return "could not decode the compressed body" + detail_suffix;
-      case CURLE_UNSUPPORTED_PROTOCOL:
-        return "unsupported protocol (only http and https)" + detail_suffix;
-      case CURLE_PEER_FAILED_VERIFICATION:
-        return "TLS certificate verification failed" + detail_suffix;
-      case CURLE_SSL_CONNECT_ERROR:
-        return "TLS handshake failed" + detail_suffix;
-      case CURLE_SSL_CACERT_BADFILE:
-        return "cannot use tls_ca" + detail_suffix;
-      case CURLE_SSL_CERTPROBLEM:
-        return "cannot use tls_cert/tls_key" + detail_suffix;
-      case CURLE_LOGIN_DENIED:
-        return "login denied" + detail_suffix;
-      default:
-        return std::string(curl_easy_strerror(code)) + detail_suffix;
+      case CURLE_OPERATION_TIMEDOUT: return "timed out after " + std::to_string(job.timeout_ms) + " ms" + detail_suffix;
+      case CURLE_COULDNT_RESOLVE_HOST: return "could not resolve host" + detail_suffix;
+      case CURLE_COULDNT_RESOLVE_PROXY: return "could not resolve proxy" + detail_suffix;
+      case CURLE_GOT_NOTHING: return "the server closed the connection without answering" + detail_suffix;
+      case CURLE_PARTIAL_FILE: return "the body ended before its Content-Length" + detail_suffix;
+      case CURLE_RECV_ERROR: return "network receive error" + detail_suffix;
+      case CURLE_SEND_ERROR: return "network send error" + detail_suffix;
+      case CURLE_TOO_MANY_REDIRECTS: return "too many redirects" + detail_suffix;
+      case CURLE_WEIRD_SERVER_REPLY: return "not an HTTP answer" + detail_suffix;
+      case CURLE_BAD_CONTENT_ENCODING: return "could not decode the compressed body" + detail_suffix;
+      case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol (only http and https)" + detail_suffix;
+      case CURLE_PEER_FAILED_VERIFICATION: return "TLS certificate verification failed" + detail_suffix;
+      case CURLE_SSL_CONNECT_ERROR: return "TLS handshake failed" + detail_suffix;
+      case CURLE_SSL_CACERT_BADFILE: return "cannot use tls_ca" + detail_suffix;
+      case CURLE_SSL_CERTPROBLEM: return "cannot use tls_cert/tls_key" + detail_suffix;
+      case CURLE_LOGIN_DENIED: return "login denied" + detail_suffix;
+      default: return std::string(curl_easy_strerror(code)) + detail_suffix;
     }
   }
 
@@ -653,7 +639,7 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   VMQ_SET(CURLOPT_NOSIGNAL, 1L);  // never SIGALRM from the resolver; we own the signals
   VMQ_SET(CURLOPT_PROTOCOLS_STR, "http,https");
   VMQ_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  VMQ_SET(CURLOPT_FOLLOWLOCATION, 0L);  // followed in follow_redirect(), credentials kept home
+  VMQ_SET(CURLOPT_FOLLOWLOCATION, 0L);   // followed in follow_redirect(), credentials kept home
   VMQ_SET(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
   VMQ_SET(CURLOPT_USERAGENT, kUserAgent);
   VMQ_SET(CURLOPT_TCP_KEEPALIVE, 1L);
@@ -694,8 +680,7 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   }
   for (const auto& [raw_name, value] : cfg.headers) {
     const std::string_view name = trim(raw_name);
-    if (name.empty() || name.find(':') != std::string_view::npos || has_line_break(name) ||
-        has_line_break(value)) {
+    if (name.empty() || name.find(':') != std::string_view::npos || has_line_break(name) || has_line_break(value)) {
       throw ConfigError(where + "invalid header '" + std::string(name) + "'");
     }
     // "Name:" with nothing after it would make libcurl drop the header; "Name;" sends it empty.
@@ -708,8 +693,7 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   impl_->jobs.push_back(std::move(job));
   // Keep one idle connection per job in the cache (libcurl's default scales with the handles
   // currently added, which drops when transfers finish between scrapes).
-  if (const CURLMcode rc = curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS,
-                                             static_cast<long>(impl_->jobs.size()));
+  if (const CURLMcode rc = curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(impl_->jobs.size()));
       rc != CURLM_OK) {
     impl_->jobs.pop_back();
     throw ConfigError(where + "libcurl refused CURLMOPT_MAXCONNECTS: " + curl_multi_strerror(rc));
@@ -778,14 +762,12 @@ void HttpClient::set_body_consumer(std::size_t idx, BodyConsumer* consumer) {
   if (idx < impl_->jobs.size()) impl_->jobs[idx]->consumer = consumer;
 }
 
-bool HttpClient::in_flight(std::size_t idx) const {
-  return idx < impl_->jobs.size() && impl_->jobs[idx]->in_flight;
-}
+bool HttpClient::in_flight(std::size_t idx) const { return idx < impl_->jobs.size() && impl_->jobs[idx]->in_flight; }
 
 std::size_t HttpClient::in_flight_count() const { return impl_->in_flight; }
 
-std::size_t HttpClient::poll(int max_wait_ms,
-                             const std::function<void(std::size_t idx, const FetchResult&)>& done, int extra_fd) {
+std::size_t HttpClient::poll(int max_wait_ms, const std::function<void(std::size_t idx, const FetchResult&)>& done,
+                             int extra_fd) {
   std::size_t completed = impl_->deliver_pending(done);
   impl_->drive(completed, done);  // starts newly added transfers, collects finished ones
   if (completed == 0 && impl_->pending.empty()) {

@@ -33,14 +33,10 @@ State& state() {
 
 std::string_view level_name(Level l) {
   switch (l) {
-    case Level::error:
-      return "ERROR";
-    case Level::warning:
-      return "WARNING";
-    case Level::info:
-      return "INFO";
-    case Level::debug:
-      return "DEBUG";
+    case Level::error: return "ERROR";
+    case Level::warning: return "WARNING";
+    case Level::info: return "INFO";
+    case Level::debug: return "DEBUG";
   }
   return "INFO";
 }
@@ -48,14 +44,10 @@ std::string_view level_name(Level l) {
 // Netdata's syslog-style level names, as its logfmt and JSON logs write them.
 std::string_view level_field(Level l) {
   switch (l) {
-    case Level::error:
-      return "error";
-    case Level::warning:
-      return "warning";
-    case Level::info:
-      return "info";
-    case Level::debug:
-      return "debug";
+    case Level::error: return "error";
+    case Level::warning: return "warning";
+    case Level::info: return "info";
+    case Level::debug: return "debug";
   }
   return "info";
 }
@@ -191,21 +183,11 @@ std::string logfmt_value(std::string_view value) {
   for (char c : value) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (u < 0x20 || u == 0x7f) {
           char esc[8];
@@ -288,8 +270,8 @@ bool FloodProtection::admit(std::int64_t now_s, std::string& notice) {
   ++counter_;
   if (now_s - start_ > period_s_) {
     if (prevented_ > 0) {
-      notice = "LOG FLOOD PROTECTION resuming logging (prevented " + std::to_string(prevented_) +
-               " logs in the last " + std::to_string(now_s - start_) + " seconds)";
+      notice = "LOG FLOOD PROTECTION resuming logging (prevented " + std::to_string(prevented_) + " logs in the last " +
+               std::to_string(now_s - start_) + " seconds)";
     }
     start_ = now_s;
     counter_ = 1;

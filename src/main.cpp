@@ -154,7 +154,8 @@ int main(int argc, char** argv) {
 
   vmq::Config config;
   try {
-    const std::optional<std::string> file = vmq::find_config_file(config_path, [](const char* name) -> const char* { return std::getenv(name); });
+    const std::optional<std::string> file =
+        vmq::find_config_file(config_path, [](const char* name) -> const char* { return std::getenv(name); });
     config = file ? vmq::load_config_file(*file) : vmq::default_config();
   } catch (const vmq::ConfigError& e) {
     vmq::log::error("main", std::string("configuration: ") + e.what());

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "vmq/autodetection.h"
@@ -67,7 +67,7 @@ struct Job final : BodyConsumer {
   std::int64_t pending_tick = 0;
   std::int64_t pending_mono = 0;
   std::int64_t last_problem_log_us = -kSummaryEveryUs;
-  std::optional<std::int64_t> last_good_mono;  // for the `vernemq` function
+  std::optional<std::int64_t> last_good_mono;      // for the `vernemq` function
   std::optional<std::uint64_t> last_wallclock_ms;  // the first node's, at the last good scrape
   std::optional<std::uint64_t> last_connections;   // summed over the nodes, at the last good scrape
 
@@ -149,7 +149,8 @@ bool handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::
     job.last_problem_log_us = now_mono;
     log::warning(job.cfg.name, std::to_string(job.scrape.problems_total) +
                                    " problem(s) in the scraped body were skipped (logged at most once a minute); "
-                                   "first: " + (job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front()));
+                                   "first: " +
+                                   (job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front()));
   }
   job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out, now_mono);
   // What the `vernemq` Function shows of the node, as of this scrape.
@@ -388,7 +389,8 @@ int run_check(const Config& config, int out_fd) {
         for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
           const NodeMetrics& node = scrape.nodes[n];
           json reasons = json::object();
-          for (std::size_t i = 0; i < node.n_reasons; ++i) reasons[node.puback_sent_v5[i].reason] = node.puback_sent_v5[i].value;
+          for (std::size_t i = 0; i < node.n_reasons; ++i)
+            reasons[node.puback_sent_v5[i].reason] = node.puback_sent_v5[i].value;
           nodes.push_back(json{{"node", node.node},
                                {"mqtt5_puback_sent_by_reason", reasons},
                                {"puback_sent_total", node.puback_sent_total},

@@ -443,8 +443,8 @@ void parse_lines(LineParser& parser, SampleSink& sink, ParseStats& stats, std::s
                  const char* const end) {
   // Each filter text's next occurrence at or after p (nullptr: not looked for yet; end: none
   // left). Each text is scanned for once over the buffer, however many lines hold the others.
-  std::span<const std::string_view> filters = sink.line_filters().first(
-      std::min(sink.line_filters().size(), kMaxLineFilters));
+  std::span<const std::string_view> filters =
+      sink.line_filters().first(std::min(sink.line_filters().size(), kMaxLineFilters));
   std::array<const char*, kMaxLineFilters> next{};
   while (p < end) {
     const char* line_start = p;
@@ -454,9 +454,10 @@ void parse_lines(LineParser& parser, SampleSink& sink, ParseStats& stats, std::s
       for (std::size_t i = 0; i < filters.size(); ++i) {
         if (next[i] == nullptr || next[i] < p) {
           const std::string_view f = filters[i];
-          const char* h = f.empty()       ? p
-                          : f.size() == 1 ? static_cast<const char*>(std::memchr(p, f[0], static_cast<std::size_t>(end - p)))
-                                          : find_text(p, end, f);
+          const char* h = f.empty() ? p
+                          : f.size() == 1
+                              ? static_cast<const char*>(std::memchr(p, f[0], static_cast<std::size_t>(end - p)))
+                              : find_text(p, end, f);
           next[i] = h == nullptr ? end : h;
         }
         hit = std::min(hit, next[i]);
@@ -485,8 +486,9 @@ void parse_lines(LineParser& parser, SampleSink& sink, ParseStats& stats, std::s
     const std::span<const std::string_view> now = sink.line_filters();
     const std::span<const std::string_view> capped = now.first(std::min(now.size(), kMaxLineFilters));
     if (capped.data() != filters.data() || capped.size() != filters.size() ||
-        !std::equal(capped.begin(), capped.end(), filters.begin(),
-                    [](std::string_view a, std::string_view b) { return a.data() == b.data() && a.size() == b.size(); })) {
+        !std::equal(capped.begin(), capped.end(), filters.begin(), [](std::string_view a, std::string_view b) {
+          return a.data() == b.data() && a.size() == b.size();
+        })) {
       next.fill(nullptr);  // other texts: look for them afresh
     }
     filters = capped;

@@ -16,9 +16,7 @@ std::int64_t read_clock(clockid_t id) {
 std::int64_t SystemClock::wall_us() const { return read_clock(CLOCK_REALTIME); }
 std::int64_t SystemClock::mono_us() const { return read_clock(CLOCK_MONOTONIC); }
 
-std::int64_t next_aligned(std::int64_t now_us, std::int64_t step_us) {
-  return now_us - now_us % step_us + step_us;
-}
+std::int64_t next_aligned(std::int64_t now_us, std::int64_t step_us) { return now_us - now_us % step_us + step_us; }
 
 TickSchedule::TickSchedule(int every_s) : step_(static_cast<std::int64_t>(every_s < 1 ? 1 : every_s) * 1000000) {}
 

@@ -84,7 +84,8 @@ void SeriesStore::decide_restart(Node& node, std::size_t node_idx) {
   bool restarted = false;
   std::optional<std::int64_t> start_pos;
   if (node.pending_wallclock_ms) {
-    const auto w_new = static_cast<std::int64_t>(std::min<std::uint64_t>(*node.pending_wallclock_ms, 1ULL << 52)) * 1000;
+    const auto w_new =
+        static_cast<std::int64_t>(std::min<std::uint64_t>(*node.pending_wallclock_ms, 1ULL << 52)) * 1000;
     start_pos = now - w_new;
     if (node.wallclock_ms) {
       const auto w_old = static_cast<std::int64_t>(std::min<std::uint64_t>(*node.wallclock_ms, 1ULL << 52)) * 1000;

@@ -66,8 +66,8 @@ class VerneMQSink final : public prom::SampleSink {
         return false;
       }
     }
-    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived) || is_prefixed(name, kSystemWallclock) ||
-           is_prefixed(name, kTotalActiveConnections);
+    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived) ||
+           is_prefixed(name, kSystemWallclock) || is_prefixed(name, kTotalActiveConnections);
   }
 
   // Which lines the parser must read (prom::SampleSink::line_filters). Every charted line holds
@@ -152,8 +152,7 @@ class VerneMQSink final : public prom::SampleSink {
 
   // PREFIX + suffix, compared without building the string.
   bool is_prefixed(std::string_view name, std::string_view suffix) const {
-    return name.size() == out_.prefix.size() + suffix.size() && name.ends_with(suffix) &&
-           name.starts_with(out_.prefix);
+    return name.size() == out_.prefix.size() + suffix.size() && name.ends_with(suffix) && name.starts_with(out_.prefix);
   }
 
   void set_filter_after_detection() {
@@ -279,8 +278,9 @@ void VerneMQStream::finish() {
 }
 
 std::string not_vernemq_message(const VerneMQScrape& scrape) {
-  std::string m = "not VerneMQ metrics: no metric named *mqtt_puback_sent, *mqtt_puback_received or "
-                   "*mqtt_publish_error";
+  std::string m =
+      "not VerneMQ metrics: no metric named *mqtt_puback_sent, *mqtt_puback_received or "
+      "*mqtt_publish_error";
   if (scrape.found_names.empty()) {
     m += scrape.lines == 0 ? " (the body is empty)" : " (no valid sample line found)";
   } else {

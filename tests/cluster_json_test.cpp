@@ -87,7 +87,8 @@ TEST(ClusterJson, RealHealthAnswersAndTheApiWithoutAKey) {
 TEST(ClusterJson, ANodeDown) {
   const std::string body =
       R"([{"A@10.0.0.1":{"num_online":5,"num_offline":2,"version":"2.1.2","mystatus":[{"A@10.0.0.1":true},{"B@10.0.0.2":true},{"C@10.0.0.3":false}],"listeners":[)" +
-      listener_json("mqtt", 1883) + R"(]}},{"B@10.0.0.2":{"num_online":7,"num_offline":0,"version":"2.1.2","mystatus":[{"A@10.0.0.1":true},{"B@10.0.0.2":true},{"C@10.0.0.3":false}],"listeners":[]}}])";
+      listener_json("mqtt", 1883) +
+      R"(]}},{"B@10.0.0.2":{"num_online":7,"num_offline":0,"version":"2.1.2","mystatus":[{"A@10.0.0.1":true},{"B@10.0.0.2":true},{"C@10.0.0.3":false}],"listeners":[]}}])";
   StatusView v;
   const ClusterParseResult r = parse_status_json(body, v);
   ASSERT_TRUE(r.ok) << r.error;
@@ -149,7 +150,8 @@ TEST(ClusterJson, HealthDownWithReasons) {
   EXPECT_FALSE(parse_health(200, R"({"status":"DOWN"})", h).ok);
   EXPECT_FALSE(h.valid);
   EXPECT_FALSE(parse_health(503, R"({"status":"OK"})", h).ok);
-  EXPECT_EQ(parse_health(200, R"({"status":"MAYBE"})", h).error, R"(/health: status: "MAYBE"; expected "OK" or "DOWN")");
+  EXPECT_EQ(parse_health(200, R"({"status":"MAYBE"})", h).error,
+            R"(/health: status: "MAYBE"; expected "OK" or "DOWN")");
 }
 
 TEST(ClusterJson, TheApiTables) {
@@ -237,12 +239,16 @@ TEST(ClusterJson, BadBodiesAreAClearErrorForThatSourceOnly) {
       {"object at top", R"({"A":{}})", "body: expected a list of {node: status}, found object"},
       {"entry not object", R"([1])", "[0]: expected {node: status}, found number"},
       {"info not object", R"([{"A":[]}])", R"([0]."A": expected the node's status object, found array)"},
-      {"count as string", R"([{"A":{"num_online":"many"}}])", R"([0]."A".num_online: expected a non-negative integer, found string "many")"},
+      {"count as string", R"([{"A":{"num_online":"many"}}])",
+       R"([0]."A".num_online: expected a non-negative integer, found string "many")"},
       {"negative count", R"([{"A":{"num_offline":-1}}])", "num_offline: expected a non-negative integer, found number"},
       {"float count", R"([{"A":{"num_online":1e30}}])", "num_online: expected a non-negative integer, found number"},
-      {"mystatus object", R"([{"A":{"mystatus":{"A":true}}}])", "mystatus: expected a list of {node: true|false}, found object"},
-      {"mystatus string", R"([{"A":{"mystatus":[{"A":"yes"}]}}])", R"(mystatus[0]."A": expected true or false, found string)"},
-      {"listener no type", R"([{"A":{"listeners":[{"status":"running"}]}}])", R"(listeners[0]: listener without "type")"},
+      {"mystatus object", R"([{"A":{"mystatus":{"A":true}}}])",
+       "mystatus: expected a list of {node: true|false}, found object"},
+      {"mystatus string", R"([{"A":{"mystatus":[{"A":"yes"}]}}])",
+       R"(mystatus[0]."A": expected true or false, found string)"},
+      {"listener no type", R"([{"A":{"listeners":[{"status":"running"}]}}])",
+       R"(listeners[0]: listener without "type")"},
       {"bad port", R"([{"A":{"listeners":[{"type":"mqtt","status":"running","port":70000}]}}])", "70000 is not a port"},
       {"version number", R"([{"A":{"version":2}}])", "version: expected a string, found number"},
   };
@@ -283,12 +289,15 @@ TEST(ClusterJson, WrongTypedApiAndHealthBodies) {
   const std::vector<std::tuple<ClusterSource, long, std::string, std::string>> cases = {
       {ClusterSource::api_cluster_show, 200, R"({"type":"text","text":"nope"})", "without a table"},
       {ClusterSource::api_cluster_show, 200, R"({"table":{}})", "table: expected a list of rows, found object"},
-      {ClusterSource::api_cluster_show, 200, R"({"table":[{"Node":"A"}]})", R"(table[0]: expected {"Node": name, "Running": true|false})"},
-      {ClusterSource::api_cluster_show, 200, R"({"table":[{"Node":1,"Running":true}]})", "table[0].Node: expected a string, found number"},
+      {ClusterSource::api_cluster_show, 200, R"({"table":[{"Node":"A"}]})",
+       R"(table[0]: expected {"Node": name, "Running": true|false})"},
+      {ClusterSource::api_cluster_show, 200, R"({"table":[{"Node":1,"Running":true}]})",
+       "table[0].Node: expected a string, found number"},
       {ClusterSource::api_listener_show, 200, R"({"table":[{"type":"mqtt","status":"running","active_conns":"x"}]})",
        R"(table[0].active_conns: expected a non-negative integer, found string "x")"},
       {ClusterSource::health, 200, R"(["OK"])", "without \"status\""},
-      {ClusterSource::health, 503, R"({"status":"DOWN","reasons":"all bad"})", "reasons: expected a list of strings, found string"},
+      {ClusterSource::health, 503, R"({"status":"DOWN","reasons":"all bad"})",
+       "reasons: expected a list of strings, found string"},
       {ClusterSource::health, 503, R"({"status":"DOWN","reasons":[1]})", "reasons[0]: expected a string, found number"},
       {ClusterSource::health, 500, "", "HTTP 500"},
   };

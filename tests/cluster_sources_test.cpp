@@ -55,7 +55,8 @@ TEST(ClusterSources, UrlsComeFromTheMetricsOriginWithoutUserinfoPathOrQuery) {
       {kJob, ClusterSource::health_listeners_full_cluster, "http://127.0.0.1:8888/health/listeners_full_cluster"},
       {kJob, ClusterSource::api_cluster_show, "http://127.0.0.1:8888/api/v1/cluster/show"},
       {kJob, ClusterSource::api_listener_show, "http://127.0.0.1:8888/api/v1/listener/show"},
-      {"http://user:secret@10.0.0.5:8888/metrics?x=1#f", ClusterSource::status_json, "http://10.0.0.5:8888/status.json"},
+      {"http://user:secret@10.0.0.5:8888/metrics?x=1#f", ClusterSource::status_json,
+       "http://10.0.0.5:8888/status.json"},
       {"https://Broker.Example/vmq/metrics", ClusterSource::health, "https://broker.example/health"},
       {"https://broker.example:443/metrics", ClusterSource::health, "https://broker.example/health"},
       {"http://[::1]:8888/metrics", ClusterSource::api_cluster_show, "http://[::1]:8888/api/v1/cluster/show"},
@@ -90,7 +91,8 @@ TEST(ClusterSources, AnOverrideMayChangePortAndSchemeOnTheSameHost) {
       {ClusterSource::api_listener_show, "http://127.0.0.1:8889/", "http://127.0.0.1:8889/api/v1/listener/show"},
   };
   for (const Case& c : cases) {
-    const ClusterSourceUrl u = cluster_source_url(c.source, kJob, {.enabled = true, .url = std::string(c.override_url)});
+    const ClusterSourceUrl u =
+        cluster_source_url(c.source, kJob, {.enabled = true, .url = std::string(c.override_url)});
     EXPECT_EQ(u.url, c.expected) << c.override_url << " → " << u.error;
   }
 }
@@ -129,7 +131,8 @@ const Refused kBadOverrides[] = {
 
 TEST(ClusterSources, HostileOverridesAreRefusedWithAClearMessage) {
   for (const Refused& c : kBadOverrides) {
-    const ClusterSourceUrl u = cluster_source_url(ClusterSource::status_json, kJob, {.enabled = true, .url = std::string(c.input)});
+    const ClusterSourceUrl u =
+        cluster_source_url(ClusterSource::status_json, kJob, {.enabled = true, .url = std::string(c.input)});
     EXPECT_TRUE(u.url.empty()) << c.input << " gave " << u.url;
     EXPECT_FALSE(u.disabled);
     ASSERT_FALSE(u.error.empty()) << c.input;
@@ -170,8 +173,9 @@ TEST(ClusterSources, NoInputEverYieldsAUrlOffTheListOrOffTheHost) {
   }
   std::vector<std::string> inputs;
   for (const Refused& c : kBadOverrides) inputs.emplace_back(c.input);
-  for (std::string_view extra : {"http://127.0.0.1:9999", "http://127.0.0.1:8888/metrics", "http://127.0.0.1:8888/metrics?a=b",
-                                 "http://127.0.0.1:8888/metrics/../../api/v1/cluster/leave?x", "http://127.0.0.1:8888"}) {
+  for (std::string_view extra :
+       {"http://127.0.0.1:9999", "http://127.0.0.1:8888/metrics", "http://127.0.0.1:8888/metrics?a=b",
+        "http://127.0.0.1:8888/metrics/../../api/v1/cluster/leave?x", "http://127.0.0.1:8888"}) {
     inputs.emplace_back(extra);
   }
   std::size_t produced = 0;
@@ -205,12 +209,15 @@ TEST(ClusterSources, TheLastGateChecksHostPathQueryAndUserinfo) {
   EXPECT_EQ(check_cluster_request("http://127.0.0.1:8888/status.json", kJob), "");
   EXPECT_EQ(check_cluster_request("https://127.0.0.1:1/api/v1/listener/show", kJob), "");
   EXPECT_NE(check_cluster_request("http://127.0.0.1:8888/metrics", kJob), "");
-  EXPECT_NE(check_cluster_request("http://127.0.0.1:8888/api/v1/cluster/leave", kJob).find("allow-list"), std::string::npos);
+  EXPECT_NE(check_cluster_request("http://127.0.0.1:8888/api/v1/cluster/leave", kJob).find("allow-list"),
+            std::string::npos);
   EXPECT_NE(check_cluster_request("http://127.0.0.1:8888/api/v1/session/disconnect", kJob), "");
   EXPECT_NE(check_cluster_request("http://127.0.0.1:8888/api/v2/disconnect", kJob), "");
-  EXPECT_NE(check_cluster_request("http://127.0.0.2:8888/status.json", kJob).find("not the job's host"), std::string::npos);
+  EXPECT_NE(check_cluster_request("http://127.0.0.2:8888/status.json", kJob).find("not the job's host"),
+            std::string::npos);
   EXPECT_NE(check_cluster_request("http://127.0.0.1:8888/status.json?x", kJob).find("query"), std::string::npos);
-  EXPECT_NE(check_cluster_request("http://a:b@127.0.0.1:8888/status.json", kJob).find("user information"), std::string::npos);
+  EXPECT_NE(check_cluster_request("http://a:b@127.0.0.1:8888/status.json", kJob).find("user information"),
+            std::string::npos);
   EXPECT_NE(check_cluster_request("http://127.0.0.1:8888/status.json", "::not a url"), "");
 }
 

@@ -3,8 +3,8 @@
 // files and directories it is pointed at. Configurations are written here as strings.
 #include "vmq/config.h"
 
-#include <gtest/gtest.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -210,8 +210,8 @@ class ConfigGoodValue : public ::testing::TestWithParam<GoodValue> {};
 
 TEST_P(ConfigGoodValue, IsAccepted) {
   const GoodValue& g = GetParam();
-  const std::string yaml = std::string("jobs:\n  - name: a\n    url: http://h/\n    ") + g.key +
-                           ": " + g.yaml_value + "\n";
+  const std::string yaml =
+      std::string("jobs:\n  - name: a\n    url: http://h/\n    ") + g.key + ": " + g.yaml_value + "\n";
   const Config c = parse(yaml);
   ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
   EXPECT_TRUE(c.problems.empty()) << all_problems(c);
@@ -239,18 +239,13 @@ INSTANTIATE_TEST_SUITE_P(
         GoodValue{"timeout", "500ms", 0.5, 0, false}, GoodValue{"timeout", "\"2s\"", 2.0, 0, false},
         GoodValue{"timeout", "1.5s", 1.5, 0, false}, GoodValue{"timeout", "1m30s", 90.0, 0, false},
         GoodValue{"timeout", "1 s", 1.0, 0, false}, GoodValue{"timeout", "1h", 3600.0, 0, false},
-        GoodValue{"timeout", "2000\xc2\xb5s", 0.002, 0, false},
-        GoodValue{"timeout", "0.001", 0.001, 0, false},
-        GoodValue{"max_body_size", "1024", 0, 1024, false},
-        GoodValue{"max_body_size", "64 KiB", 0, 64u * 1024u, false},
+        GoodValue{"timeout", "2000\xc2\xb5s", 0.002, 0, false}, GoodValue{"timeout", "0.001", 0.001, 0, false},
+        GoodValue{"max_body_size", "1024", 0, 1024, false}, GoodValue{"max_body_size", "64 KiB", 0, 64u * 1024u, false},
         GoodValue{"max_body_size", "32MiB", 0, 32u * 1024u * 1024u, false},
         GoodValue{"max_body_size", "1 GiB", 0, 1024u * 1024u * 1024u, false},
-        GoodValue{"tls_skip_verify", "true", 0, 0, true},
-        GoodValue{"tls_skip_verify", "True", 0, 0, true},
-        GoodValue{"tls_skip_verify", "on", 0, 0, true},
-        GoodValue{"tls_skip_verify", "no", 0, 0, false},
-        GoodValue{"not_follow_redirects", "yes", 0, 0, true},
-        GoodValue{"not_follow_redirects", "FALSE", 0, 0, false},
+        GoodValue{"tls_skip_verify", "true", 0, 0, true}, GoodValue{"tls_skip_verify", "True", 0, 0, true},
+        GoodValue{"tls_skip_verify", "on", 0, 0, true}, GoodValue{"tls_skip_verify", "no", 0, 0, false},
+        GoodValue{"not_follow_redirects", "yes", 0, 0, true}, GoodValue{"not_follow_redirects", "FALSE", 0, 0, false},
         GoodValue{"not_follow_redirects", "off", 0, 0, false}));
 
 TEST(ConfigParse, JobWithoutNameTakesTheModuleName) {
@@ -286,9 +281,9 @@ jobs:
 TEST(ConfigParse, ThousandJobsLoad) {
   std::string yaml = "jobs:\n";
   for (int i = 0; i < 1000; ++i) {
-    yaml += "  - name: node" + std::to_string(i) + "\n    url: http://10.0." +
-            std::to_string(i / 250) + "." + std::to_string(i % 250) + ":8888/metrics\n" +
-            "    timeout: 0.5\n    headers: {X-Node: n" + std::to_string(i) + "}\n";
+    yaml += "  - name: node" + std::to_string(i) + "\n    url: http://10.0." + std::to_string(i / 250) + "." +
+            std::to_string(i % 250) + ":8888/metrics\n" + "    timeout: 0.5\n    headers: {X-Node: n" +
+            std::to_string(i) + "}\n";
   }
   const Config c = parse(yaml);
   EXPECT_TRUE(c.problems.empty()) << all_problems(c);
@@ -347,8 +342,7 @@ TEST_P(ConfigBadValue, SkipsOnlyThatJobWithALocatedMessage) {
 INSTANTIATE_TEST_SUITE_P(
     Table, ConfigBadValue,
     ::testing::Values(
-        BadValue{"timeout", "abc", "'abc'", "is not a number or a duration",
-                 "expected seconds > 0 and <= 3600"},
+        BadValue{"timeout", "abc", "'abc'", "is not a number or a duration", "expected seconds > 0 and <= 3600"},
         BadValue{"timeout", "0", "'0'", "is not > 0", "expected seconds > 0 and <= 3600"},
         BadValue{"timeout", "-1", "'-1'", "is not > 0", "expected seconds > 0 and <= 3600"},
         BadValue{"timeout", "3601", "'3601'", "more than 3600", "expected seconds > 0"},
@@ -363,55 +357,39 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"update_every", "86401", "'86401'", "out of range", "1 to 86400"},
         BadValue{"update_every", "1.5", "'1.5'", "is not an integer", "1 to 86400"},
         BadValue{"update_every", "\"5\"", "quoted string '5'", "found", "1 to 86400"},
-        BadValue{"update_every", "99999999999999999999", "'99999999999999999999'", "out of range",
-                 "1 to 86400"},
-        BadValue{"tls_skip_verify", "1", "the number '1'", "not a boolean",
-                 "expected a YAML boolean: true or false"},
-        BadValue{"tls_skip_verify", "\"true\"", "the quoted string 'true'", "not a boolean",
-                 "expected a YAML boolean"},
-        BadValue{"not_follow_redirects", "maybe", "the string 'maybe'", "not a boolean",
-                 "expected a YAML boolean"},
-        BadValue{"not_follow_redirects", "{a: 1}", "found a map", "not a boolean",
-                 "expected a YAML boolean"},
-        BadValue{"max_body_size", "100", "'100'", "out of range",
-                 "expected bytes from 1024 to 1073741824"},
+        BadValue{"update_every", "99999999999999999999", "'99999999999999999999'", "out of range", "1 to 86400"},
+        BadValue{"tls_skip_verify", "1", "the number '1'", "not a boolean", "expected a YAML boolean: true or false"},
+        BadValue{"tls_skip_verify", "\"true\"", "the quoted string 'true'", "not a boolean", "expected a YAML boolean"},
+        BadValue{"not_follow_redirects", "maybe", "the string 'maybe'", "not a boolean", "expected a YAML boolean"},
+        BadValue{"not_follow_redirects", "{a: 1}", "found a map", "not a boolean", "expected a YAML boolean"},
+        BadValue{"max_body_size", "100", "'100'", "out of range", "expected bytes from 1024 to 1073741824"},
         BadValue{"max_body_size", "2 GiB", "'2 GiB'", "out of range", "expected bytes from 1024"},
-        BadValue{"max_body_size", "lots", "'lots'", "is not a size in bytes",
-                 "expected bytes from 1024"},
-        BadValue{"max_body_size", "16M", "'16M'", "is not a size in bytes",
-                 "KiB, MiB or GiB suffix"},
+        BadValue{"max_body_size", "lots", "'lots'", "is not a size in bytes", "expected bytes from 1024"},
+        BadValue{"max_body_size", "16M", "'16M'", "is not a size in bytes", "KiB, MiB or GiB suffix"},
         BadValue{"url", "ftp://host/metrics", "'ftp://host/metrics'", "has scheme 'ftp'",
                  "expected an http:// or https:// URL with a host"},
-        BadValue{"url", "http:///metrics", "'http:///metrics'", "has no host",
-                 "expected an http:// or https:// URL"},
+        BadValue{"url", "http:///metrics", "'http:///metrics'", "has no host", "expected an http:// or https:// URL"},
         BadValue{"url", "127.0.0.1:8888/metrics", "'127.0.0.1:8888/metrics'", "has no scheme",
                  "expected an http:// or https:// URL"},
-        BadValue{"url", "http://host:99999/", "'http://host:99999/'",
-                 "port '99999', not a number from 1 to 65535", "expected an http://"},
-        BadValue{"url", "http://::1/metrics", "'http://::1/metrics'", "[brackets]",
+        BadValue{"url", "http://host:99999/", "'http://host:99999/'", "port '99999', not a number from 1 to 65535",
                  "expected an http://"},
-        BadValue{"url", "'http://a b/'", "'http://a b/'", "contains a space",
-                 "expected an http://"},
+        BadValue{"url", "http://::1/metrics", "'http://::1/metrics'", "[brackets]", "expected an http://"},
+        BadValue{"url", "'http://a b/'", "'http://a b/'", "contains a space", "expected an http://"},
         BadValue{"url", "{a: 1}", "found a map", "found a map", "expected an http://"},
         BadValue{"url", "", "key 'url'", "has no value", "expected an http://"},
         BadValue{"proxy_url", "ftp://proxy:21", "'ftp://proxy:21'", "has scheme 'ftp'",
                  "expected a proxy URL with a host"},
-        BadValue{"proxy_url", "http://:3128", "'http://:3128'", "has no host",
-                 "expected a proxy URL"},
+        BadValue{"proxy_url", "http://:3128", "'http://:3128'", "has no host", "expected a proxy URL"},
         BadValue{"password", "{a: 1}", "found a map", "found a map", "expected a string"},
         BadValue{"tls_ca", "[a, b]", "found a list", "found a list", "expected a string"},
-        BadValue{"api_key", "\"a\\nb\"", "key 'api_key'", "line break or control character",
-                 "expected one line"},
-        BadValue{"headers", "[a]", "found a list", "found a list",
-                 "expected a map of header name: value"},
-        BadValue{"headers", "{bad name: x}", "'bad name'", "not a valid HTTP header name",
-                 "expected letters, digits", 15},
-        BadValue{"headers", "{X-A: {b: c}}", "header 'X-A'", "found a map", "expected a string",
-                 20},
-        BadValue{"headers", "{X-A: 1, x-a: 2}", "header 'x-a'", "appears twice",
-                 "expected each header once", 23},
-        BadValue{"headers", "{X-A: \"v\\r\\nX-Injected: 1\"}", "header 'X-A'",
-                 "line break or control character", "expected one line", 20}));
+        BadValue{"api_key", "\"a\\nb\"", "key 'api_key'", "line break or control character", "expected one line"},
+        BadValue{"headers", "[a]", "found a list", "found a list", "expected a map of header name: value"},
+        BadValue{"headers", "{bad name: x}", "'bad name'", "not a valid HTTP header name", "expected letters, digits",
+                 15},
+        BadValue{"headers", "{X-A: {b: c}}", "header 'X-A'", "found a map", "expected a string", 20},
+        BadValue{"headers", "{X-A: 1, x-a: 2}", "header 'x-a'", "appears twice", "expected each header once", 23},
+        BadValue{"headers", "{X-A: \"v\\r\\nX-Injected: 1\"}", "header 'X-A'", "line break or control character",
+                 "expected one line", 20}));
 
 TEST(ConfigBadJob, HeaderValueWithLineBreakIsNotShown) {
   // Header values often carry credentials; the message names the header, never its value.
@@ -423,8 +401,8 @@ TEST(ConfigBadJob, HeaderValueWithLineBreakIsNotShown) {
 }
 
 TEST(ConfigBadJob, BadUrlMessageDoesNotLeakThePassword) {
-  for (const char* url : {"ftp://user:hunter2@host/metrics", "http://user:hun/ter2@host/metrics",
-                          "http://user:hunter2@/metrics"}) {
+  for (const char* url :
+       {"ftp://user:hunter2@host/metrics", "http://user:hun/ter2@host/metrics", "http://user:hunter2@/metrics"}) {
     const Config c = parse(std::string("jobs:\n  - name: a\n    url: '") + url + "'\n");
     ASSERT_TRUE(c.jobs.empty()) << url;
     ASSERT_FALSE(c.problems.empty()) << url;
@@ -445,8 +423,7 @@ TEST(ConfigBadJob, UnnamedJobIsNamedByItsIndex) {
 
 TEST(ConfigBadJob, EmptyNamesAreRejected) {
   for (const char* name : {"\"\"", "' '", ""}) {
-    const Config c = parse(std::string("jobs:\n  - name:") + (*name ? " " : "") + name +
-                           "\n    url: http://h/\n");
+    const Config c = parse(std::string("jobs:\n  - name:") + (*name ? " " : "") + name + "\n    url: http://h/\n");
     EXPECT_TRUE(c.jobs.empty()) << name;
     ASSERT_FALSE(c.problems.empty()) << name;
     EXPECT_HAS(c.problems[0], "test.conf:2:");
@@ -472,8 +449,7 @@ TEST(ConfigBadJob, EveryErrorOfAJobIsReported) {
 }
 
 TEST(ConfigBadJob, JobThatIsNotAMapIsSkipped) {
-  const Config c =
-      parse("jobs:\n  - just a string\n  - [a, b]\n  - name: ok\n    url: http://h/\n");
+  const Config c = parse("jobs:\n  - just a string\n  - [a, b]\n  - name: ok\n    url: http://h/\n");
   ASSERT_EQ(c.jobs.size(), 1u);
   EXPECT_EQ(c.jobs[0].name, "ok");
   const std::string p = all_problems(c);
@@ -544,9 +520,8 @@ TEST_P(ConfigCompatKey, IsIgnoredWithAMessage) {
 }
 
 INSTANTIATE_TEST_SUITE_P(GoD, ConfigCompatKey,
-                         ::testing::Values("method", "body", "force_http2", "vnode",
-                                           "autodetection_retry", "priority", "labels", "module",
-                                           "max_time_series", "max_time_series_per_metric"));
+                         ::testing::Values("method", "body", "force_http2", "vnode", "autodetection_retry", "priority",
+                                           "labels", "module", "max_time_series", "max_time_series_per_metric"));
 
 TEST(ConfigKeys, TopLevelPriorityIsIgnoredWithAMessage) {
   const Config c = parse("priority: 70000\njobs:\n  - name: a\n    url: http://h/\n");
@@ -603,9 +578,7 @@ TEST(ConfigDuplicates, NamesThatBecomeTheSameChartIdCollide) {
   EXPECT_HAS(e, "both become the chart type 'vernemq_a_b'");
   EXPECT_HAS(e, "expected names that differ");
   // Different names that stay different load fine.
-  EXPECT_EQ(parse("jobs:\n  - name: a-b\n    url: http://h/\n  - name: a_b\n    url: http://h/\n")
-                .jobs.size(),
-            2u);
+  EXPECT_EQ(parse("jobs:\n  - name: a-b\n    url: http://h/\n  - name: a_b\n    url: http://h/\n").jobs.size(), 2u);
 }
 
 TEST(ConfigDuplicates, TwoUnnamedJobsCollideOnTheModuleName) {
@@ -673,9 +646,8 @@ std::string laughs(const std::string& indent) {
 }
 
 TEST(ConfigHostile, BillionLaughsInAnIgnoredKeyIsNotWalked) {
-  const std::string yaml = "jobs:\n  - name: a\n    url: http://h/\n    labels:\n" +
-                           laughs("      ") + "  - name: b\n    url: http://h/\n" +
-                           "    headers: {X-A: *l9}\n";
+  const std::string yaml = "jobs:\n  - name: a\n    url: http://h/\n    labels:\n" + laughs("      ") +
+                           "  - name: b\n    url: http://h/\n" + "    headers: {X-A: *l9}\n";
   const Config c = parse(yaml);
   ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
   EXPECT_EQ(c.jobs[0].name, "a");
@@ -954,20 +926,18 @@ TEST_P(ConfigRedact, RemovesUserinfo) { EXPECT_EQ(redact_url(GetParam().in), Get
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ConfigRedact,
-    ::testing::Values(
-        RedactCase{"http://user:pass@host:8080/metrics", "http://host:8080/metrics"},
-        RedactCase{"http://user:p@ss@host/x", "http://host/x"},          // '@' in the password
-        RedactCase{"https://u:p@[::1]:8443/m", "https://[::1]:8443/m"},  // IPv6 host
-        RedactCase{"http://[fe80::1%25eth0]:8888/metrics", "http://[fe80::1%25eth0]:8888/metrics"},
-        RedactCase{"user:pass@host:8888/metrics", "host:8888/metrics"},  // no scheme
-        RedactCase{"//u:p@host/", "//host/"}, RedactCase{"http://user@host/", "http://host/"},
-        RedactCase{"HTTP://U:P@H", "HTTP://H"},
-        RedactCase{"http://u:p%40x@h/?q=1", "http://h/?q=1"},
-        RedactCase{"socks5h://u:p@proxy:1080", "socks5h://proxy:1080"},
-        RedactCase{"http://host/path@x", "http://host/path@x"},  // '@' after the host
-        RedactCase{"http://host/?q=a@b#c@d", "http://host/?q=a@b#c@d"},
-        RedactCase{"http://127.0.0.1:8888/metrics", "http://127.0.0.1:8888/metrics"},
-        RedactCase{"", ""}));
+    ::testing::Values(RedactCase{"http://user:pass@host:8080/metrics", "http://host:8080/metrics"},
+                      RedactCase{"http://user:p@ss@host/x", "http://host/x"},          // '@' in the password
+                      RedactCase{"https://u:p@[::1]:8443/m", "https://[::1]:8443/m"},  // IPv6 host
+                      RedactCase{"http://[fe80::1%25eth0]:8888/metrics", "http://[fe80::1%25eth0]:8888/metrics"},
+                      RedactCase{"user:pass@host:8888/metrics", "host:8888/metrics"},  // no scheme
+                      RedactCase{"//u:p@host/", "//host/"}, RedactCase{"http://user@host/", "http://host/"},
+                      RedactCase{"HTTP://U:P@H", "HTTP://H"}, RedactCase{"http://u:p%40x@h/?q=1", "http://h/?q=1"},
+                      RedactCase{"socks5h://u:p@proxy:1080", "socks5h://proxy:1080"},
+                      RedactCase{"http://host/path@x", "http://host/path@x"},  // '@' after the host
+                      RedactCase{"http://host/?q=a@b#c@d", "http://host/?q=a@b#c@d"},
+                      RedactCase{"http://127.0.0.1:8888/metrics", "http://127.0.0.1:8888/metrics"},
+                      RedactCase{"", ""}));
 
 TEST(ConfigSecrets, ListsEveryConfiguredSecret) {
   const Config c = parse(R"(
@@ -996,8 +966,8 @@ jobs:
   EXPECT_TRUE(has("p@p"));  // the decoded form is what goes on the wire
   EXPECT_TRUE(has("Bearer tok"));
   EXPECT_TRUE(has("tok"));
-  EXPECT_FALSE(has("alice"));    // user names are not secrets
-  EXPECT_TRUE(has("visible"));    // every header the user set: any name may carry a credential
+  EXPECT_FALSE(has("alice"));   // user names are not secrets
+  EXPECT_TRUE(has("visible"));  // every header the user set: any name may carry a credential
   EXPECT_FALSE(has(""));
   EXPECT_EQ(std::set<std::string>(s.begin(), s.end()).size(), s.size());  // no duplicates
 }

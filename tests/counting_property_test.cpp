@@ -3,12 +3,11 @@
 //
 // The generator plays brokers: several nodes, each with a few counter series, bursts and steady
 // rates, restarts (with and without the counter going down before the next scrape, with and
-// without system_wallclock), a series reset on its own, series absent from some bodies, nodes that appear late or vanish,
-// outages of one scrape to ten minutes, and update intervals of 1, 5, 7, 10 and 60 s. The
-// reference model below is written from the rules of design.md decision 1 alone: it keeps every
-// sample in plain maps, recomputes each series' intervals from its whole history and sums the
-// window's share in long double, with no pruning structure, cursor or index of the engine's.
-// At every tick the engine's value must equal the model's, rounded half up (a tie within 1e-6 of
+// without system_wallclock), a series reset on its own, series absent from some bodies, nodes that appear late or
+// vanish, outages of one scrape to ten minutes, and update intervals of 1, 5, 7, 10 and 60 s. The reference model below
+// is written from the rules of design.md decision 1 alone: it keeps every sample in plain maps, recomputes each series'
+// intervals from its whole history and sums the window's share in long double, with no pruning structure, cursor or
+// index of the engine's. At every tick the engine's value must equal the model's, rounded half up (a tie within 1e-6 of
 // a half may go either way). Streams without faults must moreover equal the broker's truth.
 // Seeds are fixed: a failure names its seed, and VMQ_PROPERTY_SEED=N replays that one stream.
 #include <gtest/gtest.h>
@@ -225,7 +224,9 @@ class Reference {
     for (const auto& [k, s] : series_) {
       for (const Iv& iv : s.intervals) {
         const std::int64_t a = std::max(lo, iv.from), b = std::min(hi, iv.to);
-        if (b > a) sum += static_cast<long double>(iv.events) * static_cast<long double>(b - a) / static_cast<long double>(iv.to - iv.from);
+        if (b > a)
+          sum += static_cast<long double>(iv.events) * static_cast<long double>(b - a) /
+                 static_cast<long double>(iv.to - iv.from);
       }
     }
     return sum;

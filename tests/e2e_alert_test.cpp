@@ -163,8 +163,9 @@ void expect_reaction_follows_the_chart(const AlertWatch& w, int every) {
   ASSERT_TRUE(w.clear_at.has_value()) << "never CLEAR again; last state: " << w.last.dump();
   EXPECT_GE(*w.clear_at, *zero);
   EXPECT_LE(*w.clear_at, *zero + every + 3) << "first point back at 0 at " << *zero;
-  std::printf("  the chart: over 5 at %.1f s, back to 0 at %.1f s; the alert: WARNING seen at %.1f s, CLEAR at %.1f s\n",
-              *over, *zero, *w.warning_at, *w.clear_at);
+  std::printf(
+      "  the chart: over 5 at %.1f s, back to 0 at %.1f s; the alert: WARNING seen at %.1f s, CLEAR at %.1f s\n", *over,
+      *zero, *w.warning_at, *w.clear_at);
 }
 
 // A probe plugin that sends charts in two of go.d's VerneMQ contexts, as go.d would (plugin
@@ -176,7 +177,9 @@ void add_god_probe(const testing::InstallLayout& l) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   const std::string script =
       "#!/bin/bash\n"
-      "exec 3<>'" + fifo + "'\n"
+      "exec 3<>'" +
+      fifo +
+      "'\n"
       "echo \"CHART vernemq_probe.socket_errors '' 'Socket Errors' 'errors' 'sockets' 'vernemq.socket_errors' "
       "'line' 70001 1 '' 'go.d' 'vernemq'\"\n"
       "echo \"DIMENSION socket_error socket_error absolute 1 1\"\n"
@@ -214,9 +217,10 @@ TEST(E2eAlert, ShippedHealthFileWarnsStaysWarningThroughARestartClearsAndIsTheOn
     w.poll();
     std::this_thread::sleep_for(250ms);
   }
-  std::printf("shipped file: netdata answered after %.3f s; WARNING %.1f s after the refusals began; "
-              "CLEAR %.1f s after they stopped\n",
-              nd.startup_seconds(), w.warning_at.value_or(-1) - kBadFrom, w.clear_at.value_or(-1) - kBadUntil);
+  std::printf(
+      "shipped file: netdata answered after %.3f s; WARNING %.1f s after the refusals began; "
+      "CLEAR %.1f s after they stopped\n",
+      nd.startup_seconds(), w.warning_at.value_or(-1) - kBadFrom, w.clear_at.value_or(-1) - kBadUntil);
   expect_started_before_the_refusals(nd, sim.timeline_start());
   SCOPED_TRACE(history(w));
   ASSERT_TRUE(w.warning_at.has_value()) << "never WARNING; last state: " << w.last.dump();
@@ -253,7 +257,8 @@ TEST(E2eAlert, ShippedHealthFileWarnsStaysWarningThroughARestartClearsAndIsTheOn
   // with the node label filled in; the stock one of the same name was turned away.
   const std::string source = w.last["source"].get<std::string>();
   EXPECT_NE(source.find(nd.layout().health_file), std::string::npos) << source;
-  EXPECT_EQ(w.last["info"], "number of unsuccessful MQTT 5 PUBACK packets sent in the last minute by VerneMQ@127.0.0.1");
+  EXPECT_EQ(w.last["info"],
+            "number of unsuccessful MQTT 5 PUBACK packets sent in the last minute by VerneMQ@127.0.0.1");
   EXPECT_EQ(w.last["units"], "packets");
   const std::string log = nd.error_log();
   EXPECT_NE(log.find("Health configuration template '" + std::string(kAlert) + "' already exists"), std::string::npos);
@@ -305,8 +310,9 @@ TEST(E2eAlert, FastCopyAtUpdateEvery1And5) {
     const int ue = intervals[i];
     const auto& w = watches[i];
     SCOPED_TRACE("update every " + std::to_string(ue));
-    std::printf("fast copy, update every %d s: WARNING %.1f s after the refusals began; CLEAR %.1f s after they stopped\n",
-                ue, w.warning_at.value_or(-1) - kBadFrom, w.clear_at.value_or(-1) - kBadUntil);
+    std::printf(
+        "fast copy, update every %d s: WARNING %.1f s after the refusals began; CLEAR %.1f s after they stopped\n", ue,
+        w.warning_at.value_or(-1) - kBadFrom, w.clear_at.value_or(-1) - kBadUntil);
     expect_started_before_the_refusals(*nds[i], sim.timeline_start());
     SCOPED_TRACE(history(w));
     ASSERT_TRUE(w.warning_at.has_value()) << w.last.dump();

@@ -19,22 +19,28 @@ namespace vmq {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::add_at;
 using testing::NetdataInstance;
 using testing::NetdataOptions;
-using testing::SimStep;
-using testing::VernemqSim;
-using testing::add_at;
 using testing::rate_at;
 using testing::restart_at;
+using testing::SimStep;
+using testing::VernemqSim;
 
 constexpr const char* kReasonChart = "vernemq_e2e.mqtt_puback_sent_reason";
 constexpr const char* kRateChart = "vernemq_e2e.mqtt_puback";
 constexpr const char* kAlert = "vernemq_mqtt_puback_sent_reason_unsuccessful";
 
 // The nine reasons the chart declares from the start, in design.md's order.
-const std::vector<std::string> kKnownReasons = {"success",          "no_matching_subscribers", "unspecified_error",
-                                                "impl_specific_error", "not_authorized",       "topic_name_invalid",
-                                                "packet_id_in_use",    "quota_exceeded",       "payload_format_invalid"};
+const std::vector<std::string> kKnownReasons = {"success",
+                                                "no_matching_subscribers",
+                                                "unspecified_error",
+                                                "impl_specific_error",
+                                                "not_authorized",
+                                                "topic_name_invalid",
+                                                "packet_id_in_use",
+                                                "quota_exceeded",
+                                                "payload_format_invalid"};
 
 NetdataOptions options_for(const VernemqSim& sim, int update_every = 1) {
   NetdataOptions o;
@@ -132,7 +138,8 @@ TEST(E2eCharts, ChartsAndTheirMinuteValuesInNetdata) {
   table += "\n";
   for (std::size_t i = 0; i < data->times.size(); ++i) {
     table += std::to_string(static_cast<double>(data->times[i]) - sim.timeline_start()) + ":";
-    for (const auto& v : data->rows[i]) table += " " + (v ? std::to_string(static_cast<long long>(*v)) : std::string("-"));
+    for (const auto& v : data->rows[i])
+      table += " " + (v ? std::to_string(static_cast<long long>(*v)) : std::string("-"));
     table += "\n";
   }
   SCOPED_TRACE("the stored points (seconds after the scenario start: values):\n" + table);
@@ -140,7 +147,8 @@ TEST(E2eCharts, ChartsAndTheirMinuteValuesInNetdata) {
     ASSERT_EQ(data->times[i] - data->times[i - 1], 1) << "a point is missing at " << data->times[i - 1] + 1;
   }
   for (const auto& reason : want_dims) {
-    const auto want = testing::expected_minute_values(steps, reason, sim.timeline_start(), data->times[0] - 1, data->times);
+    const auto want =
+        testing::expected_minute_values(steps, reason, sim.timeline_start(), data->times[0] - 1, data->times);
     for (std::size_t i = 0; i < data->times.size(); ++i) {
       const auto got = data->value(data->times[i], reason);
       // A dimension added at run time has no values before it existed.
@@ -217,7 +225,8 @@ TEST(E2eCharts, BrokerRestartRaisesNoFalseAlertAndNoNegativeValue) {
     }
   }
   for (const std::string reason : {"success", "not_authorized", "impl_specific_error"}) {
-    const auto want = testing::expected_minute_values(steps, reason, sim.timeline_start(), data->times[0] - 1, data->times);
+    const auto want =
+        testing::expected_minute_values(steps, reason, sim.timeline_start(), data->times[0] - 1, data->times);
     for (std::size_t i = 0; i < data->times.size(); ++i) {
       EXPECT_EQ(data->value(data->times[i], reason), static_cast<double>(want[i]))
           << reason << " at " << static_cast<double>(data->times[i]) - sim.timeline_start() << " s";
@@ -281,7 +290,8 @@ TEST(E2eCharts, TheLogCheckSeesABrokenHealthFileAndABrokenPlugin) {
   const auto deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < deadline) {
     problems = testing::error_log_problems(nd.error_log(), nd.layout().health_file);
-    if (found(problems, "unknown key 'summary'") && found(problems, "PLUGINSD[vernemq]") && found(problems, "disabled")) {
+    if (found(problems, "unknown key 'summary'") && found(problems, "PLUGINSD[vernemq]") &&
+        found(problems, "disabled")) {
       break;
     }
     std::this_thread::sleep_for(200ms);

@@ -119,8 +119,8 @@ TEST(E2eDemo, DashboardShowsTheChartAndTheFiredAlertAndCtrlCStopsEverything) {
   std::printf("alert list screenshot: %s\n", alerts_shot.c_str());
 
   // Nothing went wrong inside the demo's Netdata.
-  const auto problems =
-      testing::error_log_problems(testing::read_text(error_log), work + "/dest/etc/netdata/health.d/vernemq_plugin.conf");
+  const auto problems = testing::error_log_problems(testing::read_text(error_log),
+                                                    work + "/dest/etc/netdata/health.d/vernemq_plugin.conf");
   EXPECT_TRUE(problems.empty()) << problems.front();
 
   // Ctrl-C: the demo stops Netdata (and with it the plugin) and the simulator, and cleans up.

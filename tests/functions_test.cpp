@@ -74,8 +74,8 @@ TEST(Functions, OnlyFromV2) {
 }
 
 TEST(Functions, V2CallIsAnsweredWithAFramedTable) {
-  const std::string out =
-      exchange(std::string("FUNCTION ") + kTx + " 10 \"vernemq\" \"0x8\" \"method=none,role=any,permissions=0x8,ip=127.0.0.1\"\n");
+  const std::string out = exchange(std::string("FUNCTION ") + kTx +
+                                   " 10 \"vernemq\" \"0x8\" \"method=none,role=any,permissions=0x8,ip=127.0.0.1\"\n");
   const auto v = testing::validate_netdata_stream(out, kV2);
   ASSERT_TRUE(v.ok()) << v.error_report();
   ASSERT_EQ(v.function_results().size(), 1u);
@@ -134,8 +134,9 @@ TEST(Functions, CallsAsEachNetdataSendsThem) {
       // Cancelled before it was answered: still answered, with 499 (README :602-606).
       {std::string("FUNCTION ") + kTx + " 10 \"vernemq\" \"0x8\" \"s\"\nFUNCTION_CANCEL " + kTx + "\n", {499}},
       // A payload is skipped whole, even a line that looks like a call.
-      {std::string("FUNCTION_PAYLOAD ") + kTx + " 10 \"vernemq\" \"0x8\" \"s\" \"application/json\"\n"
-                                              "FUNCTION x 10 \"vernemq\"\n{}\nFUNCTION_PAYLOAD_END\n",
+      {std::string("FUNCTION_PAYLOAD ") + kTx +
+           " 10 \"vernemq\" \"0x8\" \"s\" \"application/json\"\n"
+           "FUNCTION x 10 \"vernemq\"\n{}\nFUNCTION_PAYLOAD_END\n",
        {200}},
       {"FUNCTION_PROGRESS abc\n\n   \n", {}},
       // A transaction that would not stay one word is never echoed onto the protocol.
@@ -219,9 +220,11 @@ steps:
   // The good job's URL carries credentials: the table must show it without them.
   const std::string conf = dir.write("vernemq.conf",
                                      "jobs:\n"
-                                     "  - name: good\n    url: http://user:s3cret@" + m[1].str() + "\n"
-                                     "  - name: hung\n    url: http://127.0.0.1:" + std::to_string(hung.port) +
-                                         "/metrics\n    update_every: 5\n    timeout: 5\n");
+                                     "  - name: good\n    url: http://user:s3cret@" +
+                                         m[1].str() +
+                                         "\n"
+                                         "  - name: hung\n    url: http://127.0.0.1:" +
+                                         std::to_string(hung.port) + "/metrics\n    update_every: 5\n    timeout: 5\n");
   for (const char* version : {"v2.10.4", "v1.37.1"}) {
     SCOPED_TRACE(version);
     Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf}, {{"NETDATA_VERSION", version}}, true);

@@ -86,19 +86,21 @@ INSTANTIATE_TEST_SUITE_P(
         WrongType{"password", "[p]", "found a list"}, WrongType{"password", "{p: 1}", "found a map"},
         WrongType{"api_key", "[k]", "found a list"}, WrongType{"api_key", "{k: 1}", "found a map"},
         WrongType{"bearer_token_file", "[f]", "found a list"}, WrongType{"bearer_token_file", "{f: 1}", "found a map"},
-        WrongType{"headers", "just-text", "found the string 'just-text'"}, WrongType{"headers", "[a, b]", "found a list"},
-        WrongType{"proxy_url", "[p]", "found a list"}, WrongType{"proxy_url", "{p: 1}", "found a map"},
-        WrongType{"proxy_username", "[p]", "found a list"}, WrongType{"proxy_username", "{p: 1}", "found a map"},
-        WrongType{"proxy_password", "[p]", "found a list"}, WrongType{"proxy_password", "{p: 1}", "found a map"},
-        WrongType{"tls_ca", "[c]", "found a list"}, WrongType{"tls_ca", "{c: 1}", "found a map"},
-        WrongType{"tls_cert", "[c]", "found a list"}, WrongType{"tls_cert", "{c: 1}", "found a map"},
-        WrongType{"tls_key", "[k]", "found a list"}, WrongType{"tls_key", "{k: 1}", "found a map"},
-        WrongType{"tls_skip_verify", "[true]", "found a list"}, WrongType{"tls_skip_verify", "{a: 1}", "found a map"},
+        WrongType{"headers", "just-text", "found the string 'just-text'"},
+        WrongType{"headers", "[a, b]", "found a list"}, WrongType{"proxy_url", "[p]", "found a list"},
+        WrongType{"proxy_url", "{p: 1}", "found a map"}, WrongType{"proxy_username", "[p]", "found a list"},
+        WrongType{"proxy_username", "{p: 1}", "found a map"}, WrongType{"proxy_password", "[p]", "found a list"},
+        WrongType{"proxy_password", "{p: 1}", "found a map"}, WrongType{"tls_ca", "[c]", "found a list"},
+        WrongType{"tls_ca", "{c: 1}", "found a map"}, WrongType{"tls_cert", "[c]", "found a list"},
+        WrongType{"tls_cert", "{c: 1}", "found a map"}, WrongType{"tls_key", "[k]", "found a list"},
+        WrongType{"tls_key", "{k: 1}", "found a map"}, WrongType{"tls_skip_verify", "[true]", "found a list"},
+        WrongType{"tls_skip_verify", "{a: 1}", "found a map"},
         WrongType{"not_follow_redirects", "[true]", "found a list"},
         WrongType{"max_body_size", "[1024]", "found a list"}, WrongType{"max_body_size", "{a: 1}", "found a map"}));
 
 TEST(HostileConfig, TopLevelKeysOfTheWrongTypeNameKeyAndPlace) {
-  EXPECT_NE(error_of("update_every: [1]\njobs: []\n").find("hostile.conf:1:15: key 'update_every': found a list"), std::string::npos)
+  EXPECT_NE(error_of("update_every: [1]\njobs: []\n").find("hostile.conf:1:15: key 'update_every': found a list"),
+            std::string::npos)
       << error_of("update_every: [1]\njobs: []\n");
   EXPECT_NE(error_of("update_every: {a: 1}\n").find("key 'update_every': found a map"), std::string::npos)
       << error_of("update_every: {a: 1}\n");
@@ -119,10 +121,12 @@ TEST(HostileConfig, StrayCommaIsASyntaxErrorNotAnEndlessLoop) {
   EXPECT_NE(error_of(",").find("hostile.conf:1:1: YAML syntax error: unexpected ',' where a value should start"),
             std::string::npos)
       << error_of(",");
-  EXPECT_NE(error_of(",a:").find("hostile.conf:1:1: YAML syntax error: unexpected ','"), std::string::npos) << error_of(",a:");
+  EXPECT_NE(error_of(",a:").find("hostile.conf:1:1: YAML syntax error: unexpected ','"), std::string::npos)
+      << error_of(",a:");
   EXPECT_NE(error_of("- a\n,b:\n").find("hostile.conf:2:1: YAML syntax error: unexpected ','"), std::string::npos)
       << error_of("- a\n,b:\n");
-  EXPECT_NE(error_of("# comment\n,0.1: ,\n").find("hostile.conf:2:1: "), std::string::npos) << error_of("# comment\n,0.1: ,\n");
+  EXPECT_NE(error_of("# comment\n,0.1: ,\n").find("hostile.conf:2:1: "), std::string::npos)
+      << error_of("# comment\n,0.1: ,\n");
   // Several documents still behave as before: an empty trailing one is fine, content is not.
   EXPECT_TRUE(parse_config("jobs: []\n---\n---\n", "hostile.conf").jobs.empty());
   EXPECT_NE(error_of("jobs: []\n---\njobs: []\n").find("hostile.conf:3:1: a second YAML document"), std::string::npos);
@@ -184,18 +188,27 @@ TEST(HostileConfigProcess, DuplicateNamesAndAMisspeltKeySkipOnlyWhatIsWrong) {
     return r;
   });
   TempDir dir;
-  const std::string path = dir.write("vernemq.conf", "update_everyy: 1\njobs:\n"
-                                                     "  - name: twin\n    url: " + server.url() + "\n"
-                                                     "  - name: twin\n    url: " + server.url("/other") + "\n"
-                                                     "  - name: third\n    url: " + server.url() + "\n");
+  const std::string path = dir.write("vernemq.conf",
+                                     "update_everyy: 1\njobs:\n"
+                                     "  - name: twin\n    url: " +
+                                         server.url() +
+                                         "\n"
+                                         "  - name: twin\n    url: " +
+                                         server.url("/other") +
+                                         "\n"
+                                         "  - name: third\n    url: " +
+                                         server.url() + "\n");
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", path});
-  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_third.mqtt_puback_sent_reason", 20s)) << plugin.out() << plugin.err();
-  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_twin.mqtt_puback_sent_reason", 20s)) << plugin.out() << plugin.err();
+  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_third.mqtt_puback_sent_reason", 20s))
+      << plugin.out() << plugin.err();
+  ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_twin.mqtt_puback_sent_reason", 20s))
+      << plugin.out() << plugin.err();
   plugin.signal(SIGTERM);
   ASSERT_EQ(plugin.wait_exit(10s), 0);
   EXPECT_EQ(plugin.out().find("DISABLE"), std::string::npos);
   EXPECT_NE(plugin.err().find(path + ":1:1: unknown key 'update_everyy'"), std::string::npos) << plugin.err();
-  EXPECT_NE(plugin.err().find(path + ":5:11: job 'twin': duplicate job name 'twin'"), std::string::npos) << plugin.err();
+  EXPECT_NE(plugin.err().find(path + ":5:11: job 'twin': duplicate job name 'twin'"), std::string::npos)
+      << plugin.err();
   EXPECT_NE(plugin.err().find("the job is skipped"), std::string::npos) << plugin.err();
   testing::NetdataValidator v;
   v.feed(plugin.out());
@@ -207,7 +220,8 @@ TEST(HostileConfigProcess, DuplicateNamesAndAMisspeltKeySkipOnlyWhatIsWrong) {
 TEST(HostileConfigProcess, AutodetectionRetryZeroDropsAJobWhoseFirstCheckFailsThenDisables) {
   TempDir dir;
   const std::string dead = "http://127.0.0.1:" + std::to_string(testing::closed_port()) + "/metrics";
-  const std::string path = dir.write("vernemq.conf", "autodetection_retry: 0\njobs:\n  - name: gone\n    url: " + dead + "\n");
+  const std::string path =
+      dir.write("vernemq.conf", "autodetection_retry: 0\njobs:\n  - name: gone\n    url: " + dead + "\n");
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", path});
   const auto code = plugin.wait_exit(20s);
   ASSERT_TRUE(code.has_value()) << "still running: " << plugin.err();
@@ -238,9 +252,13 @@ TEST(HostileConfigProcess, AutodetectionRetryDropsOnlyTheFailingJobAndRetriesEve
     return r;
   });
   TempDir dir;
-  const std::string path = dir.write("vernemq.conf", "autodetection_retry: 2\njobs:\n"
-                                                     "  - name: good\n    url: " + good.url() + "\n"
-                                                     "  - name: later\n    url: " + failing.url() + "\n");
+  const std::string path = dir.write("vernemq.conf",
+                                     "autodetection_retry: 2\njobs:\n"
+                                     "  - name: good\n    url: " +
+                                         good.url() +
+                                         "\n"
+                                         "  - name: later\n    url: " +
+                                         failing.url() + "\n");
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", path});
   // The failing server's third check is the sign (the first check, then two retries).
   ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_good.mqtt_puback_sent_reason", 20s)) << plugin.err();
@@ -270,12 +288,12 @@ std::string merge_bomb() {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, HostileConfigProcess,
-    ::testing::Values(UnusableFile{"empty", "", "has no jobs"},
-                      UnusableFile{"directory", "", "is a directory"},
+    ::testing::Values(UnusableFile{"empty", "", "has no jobs"}, UnusableFile{"directory", "", "is a directory"},
                       UnusableFile{"stray_comma", ",a:\n", "YAML syntax error: unexpected ','"},
                       UnusableFile{"yaml_bomb", merge_bomb(), "more than 100000 nodes"},
                       UnusableFile{"binary", std::string("\x00\x01\xff\xfe", 4), "configuration"},
-                      UnusableFile{"every_job_bad", "jobs:\n  - name: x\n    url: gopher://h/\n  - name: y\n", "no usable job"},
+                      UnusableFile{"every_job_bad", "jobs:\n  - name: x\n    url: gopher://h/\n  - name: y\n",
+                                   "no usable job"},
                       UnusableFile{"wrong_top_level", "- just\n- a list\n", "the top level is a list"}),
     [](const ::testing::TestParamInfo<UnusableFile>& i) { return std::string(i.param.what); });
 
@@ -311,7 +329,8 @@ TEST(HostileConfig, AThousandJobsRunInOneProcess) {
   for (auto deadline = std::chrono::steady_clock::now() + 60s;
        jobs_with_two_points() < 1000 && std::chrono::steady_clock::now() < deadline;)
     plugin.pump(1s);
-  ASSERT_FALSE(plugin.raw_status().has_value()) << plugin.err().substr(plugin.err().size() > 2000 ? plugin.err().size() - 2000 : 0);
+  ASSERT_FALSE(plugin.raw_status().has_value())
+      << plugin.err().substr(plugin.err().size() > 2000 ? plugin.err().size() - 2000 : 0);
   plugin.signal(SIGTERM);
   ASSERT_EQ(plugin.wait_exit(10s), 0);
   testing::NetdataValidator v;
@@ -320,7 +339,8 @@ TEST(HostileConfig, AThousandJobsRunInOneProcess) {
   ASSERT_TRUE(v.ok()) << v.error_report();
   const std::string& err = plugin.err();
   const std::size_t failure = err.find("scrape failed");
-  const std::string first_failure = failure == std::string::npos ? "" : err.substr(failure, err.find('\n', failure) - failure);
+  const std::string first_failure =
+      failure == std::string::npos ? "" : err.substr(failure, err.find('\n', failure) - failure);
   // Every job defined its charts and got ticks; a value, when there is one, is exact (a tick
   // the loaded machine could not serve in time is empty, never wrong).
   std::size_t charted = 0;

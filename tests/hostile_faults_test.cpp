@@ -112,7 +112,8 @@ TEST(HostileFaults, SighupAndSigpipeDoNotStopIt) {
   ASSERT_FALSE(plugin.raw_status().has_value()) << "killed by SIGHUP or SIGPIPE";
   const std::size_t before = testing::count_of(plugin.out(), "BEGIN vernemq_local.mqtt_puback_sent_reason");
   plugin.pump(1500ms);
-  EXPECT_GT(testing::count_of(plugin.out(), "BEGIN vernemq_local.mqtt_puback_sent_reason"), before) << "it stopped ticking";
+  EXPECT_GT(testing::count_of(plugin.out(), "BEGIN vernemq_local.mqtt_puback_sent_reason"), before)
+      << "it stopped ticking";
   plugin.signal(SIGTERM);
   EXPECT_EQ(plugin.wait_exit(5s), 0);
   testing::NetdataValidator v;
@@ -126,7 +127,8 @@ TEST(HostileFaults, ReaderGoneWhileJobsFailExitsZeroQuietly) {
   loopback::Server server = counting_server();
   // A failing job beside a good one: the exit must not drown in failure or write errors.
   const std::string conf = dir.write(
-      "vernemq.conf", conf_for({{"good", server.url()}, {"dead", "http://127.0.0.1:" + std::to_string(testing::closed_port()) + "/metrics"}}));
+      "vernemq.conf", conf_for({{"good", server.url()},
+                                {"dead", "http://127.0.0.1:" + std::to_string(testing::closed_port()) + "/metrics"}}));
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
   ASSERT_TRUE(plugin.wait_for_stdout("BEGIN vernemq_good", 5s)) << plugin.err();
   plugin.close_stdout_reader();
@@ -232,7 +234,8 @@ TEST(HostileFaults, WallClockStepsNeitherStallNorBurstNorGoNegative) {
   }
   // The minute window is counted in monotonic ticks: the values stay exact through both steps.
   const auto s = series(v, "vernemq_local.mqtt_puback_sent_reason");
-  for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(s[i], std::optional<long long>(7 * static_cast<long long>(i))) << "point " << i;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    EXPECT_EQ(s[i], std::optional<long long>(7 * static_cast<long long>(i))) << "point " << i;
 }
 
 }  // namespace

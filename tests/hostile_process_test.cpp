@@ -45,10 +45,10 @@ constexpr std::uint64_t kGood = 2;  // requests answered well before a case turn
 constexpr auto kRunFor = 7000ms;    // six or seven ticks: two good, the rest bad
 
 enum class Expect {
-  fails_after_good,  // two points with values, then counts carried, rates empty; one "scrape failed" line
+  fails_after_good,    // two points with values, then counts carried, rates empty; one "scrape failed" line
   carries_after_good,  // a good body without the charted families: counts carried, no failure
-  fails_from_start,  // no chart ever; one "scrape failed" line
-  exact_values,      // every tick collected; `dim` follows `value(i)` exactly; no "scrape failed"
+  fails_from_start,    // no chart ever; one "scrape failed" line
+  exact_values,        // every tick collected; `dim` follows `value(i)` exactly; no "scrape failed"
 };
 
 using Serve = std::function<Response(std::uint64_t n, const Request&)>;
@@ -57,14 +57,14 @@ struct Case {
   Case(std::string n, Expect e, Serve s) : name(std::move(n)), expect(e), serve(std::move(s)) {}
   std::string name;  // also the job name
   Expect expect;
-  Serve serve;             // null: `url` is used and no server runs
+  Serve serve;  // null: `url` is used and no server runs
   std::string url;
-  std::string job_extra;   // YAML lines of the job, 4-space indented
-  std::string log_has;     // in the job's one failure line (fails_*), or in some line of the job
+  std::string job_extra;  // YAML lines of the job, 4-space indented
+  std::string log_has;    // in the job's one failure line (fails_*), or in some line of the job
   std::string dim = "success";
   std::function<long long(std::size_t i)> value = [](std::size_t i) { return static_cast<long long>(7 * i); };
-  bool credentials = true;        // the job gets a password, an API key and URL userinfo
-  bool stop_after_good = false;   // the server is stopped once it answered kGood requests
+  bool credentials = true;       // the job gets a password, an API key and URL userinfo
+  bool stop_after_good = false;  // the server is stopped once it answered kGood requests
   std::function<void(const testing::NetdataValidator&, const std::string& type)> extra_check;
 };
 
@@ -88,7 +88,8 @@ Serve good() {
 
 // Valid for the first kGood requests, then `bad`.
 Serve after_good(std::function<Response(std::uint64_t n, const Request&)> bad) {
-  return [bad = std::move(bad)](std::uint64_t n, const Request& r) { return n < kGood ? ok(vernemq_body(n)) : bad(n, r); };
+  return
+      [bad = std::move(bad)](std::uint64_t n, const Request& r) { return n < kGood ? ok(vernemq_body(n)) : bad(n, r); };
 }
 
 Serve after_good_body(std::function<std::string(std::uint64_t n)> body) {
@@ -200,8 +201,9 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
   fail_after("http_500", http(500), "HTTP 500 Internal Server Error");
   fail_after("http_503", http(503), "HTTP 503 Service Unavailable");
   fail_after("html_error_page_200", after_good_body([](std::uint64_t) {
-               return std::string("<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
-                                  "<body><h1>Bad Gateway</h1><p>nginx</p></body></html>\n");
+               return std::string(
+                   "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+                   "<body><h1>Bad Gateway</h1><p>nginx</p></body></html>\n");
              }),
              "not VerneMQ metrics");
   fail_after("empty_200", after_good_body([](std::uint64_t) { return std::string(); }),
@@ -247,23 +249,25 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
              "body larger than the 16777216-byte limit");
 
   // ---- text
-  fail_after("binary_garbage", after_good_body([](std::uint64_t n) { return testing::garbage_bytes(4096, static_cast<std::uint32_t>(n)); }),
+  fail_after("binary_garbage", after_good_body([](std::uint64_t n) {
+               return testing::garbage_bytes(4096, static_cast<std::uint32_t>(n));
+             }),
              "not VerneMQ metrics");
   // NULs everywhere; the one in a charted family's line is reported (lines of other families
   // may be skipped unparsed, so their damage need not be).
   exact("nul_bytes", after_good_body([](std::uint64_t n) {
           using namespace std::string_literals;
-          return vernemq_body(n, "VerneMQ@127.0.0.1",
-                              "\0\0\0\n# HELP vernemq_x a\0b\nvernemq_x{node=\"a\0b\"} 1\n\0\nvernemq_y\0 2\n"
-                              "vernemq_mqtt_puback_sent\0{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 5\n"s);
+          return vernemq_body(
+              n, "VerneMQ@127.0.0.1",
+              "\0\0\0\n# HELP vernemq_x a\0b\nvernemq_x{node=\"a\0b\"} 1\n\0\nvernemq_y\0 2\n"
+              "vernemq_mqtt_puback_sent\0{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 5\n"s);
         }),
         "invalid character in metric name");
   // From the first scrape on: a node whose name changes is another node (its counters are new).
   exact("invalid_utf8", [](std::uint64_t n, const Request&) {
-          return ok(vernemq_body(n, "VerneMQ@\xff\xfe\xc3(",
-                                 "# HELP vernemq_z \xc0\xaf\xed\xa0\x80\nvernemq_z{node=\"\xf8\x88\x80\x80\x80\"} 1\n"));
-        })
-      ->extra_check = [](const testing::NetdataValidator& v, const std::string& type) {
+    return ok(vernemq_body(n, "VerneMQ@\xff\xfe\xc3(",
+                           "# HELP vernemq_z \xc0\xaf\xed\xa0\x80\nvernemq_z{node=\"\xf8\x88\x80\x80\x80\"} 1\n"));
+  })->extra_check = [](const testing::NetdataValidator& v, const std::string& type) {
     const auto* c = v.chart(type + ".mqtt_puback_sent_reason");
     ASSERT_NE(c, nullptr);
     ASSERT_EQ(c->labels.count("node"), 1u);
@@ -271,14 +275,13 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
   };
   // A node name with nothing Netdata can keep in a label (found by fuzz/fuzz_job_charts): the
   // label must still be one 1.37 stores as sent.
-  exact("node_of_nothing_printable", [](std::uint64_t n, const Request&) {
-    return ok(vernemq_body(n, "\xc3\xa9\xc3\xa9#[],;"));
-  });
+  exact("node_of_nothing_printable",
+        [](std::uint64_t n, const Request&) { return ok(vernemq_body(n, "\xc3\xa9\xc3\xa9#[],;")); });
   exact("one_mib_lines", after_good_body([](std::uint64_t n) {
           const std::string mib(1024 * 1024, 'x');
           return vernemq_body(n, "VerneMQ@127.0.0.1",
-                              "# HELP vernemq_big " + mib + "\nvernemq_other{node=\"n\",big=\"" + mib + "\"} 1\n" + mib +
-                                  "\nvernemq_mqtt_puback_sent" + mib + "\n");
+                              "# HELP vernemq_big " + mib + "\nvernemq_other{node=\"n\",big=\"" + mib + "\"} 1\n" +
+                                  mib + "\nvernemq_mqtt_puback_sent" + mib + "\n");
         }),
         "expected a value after the metric name");
   exact("hundred_thousand_labels", after_good_body([](std::uint64_t n) {
@@ -299,18 +302,24 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
     const std::string node = R"(Verne\"MQ' \\ =x  y\nz é)";
     Case* c = exact("label_value_hostility", [node](std::uint64_t n, const Request&) {
       const std::string v = std::to_string(2 * n);
-      return ok(vernemq_body(n, node,
-                             testing::puback_line(node, R"(quota \"x\" é)", v) +
-                                 testing::puback_line(node, R"(a=b c'd\\e\nf)", v)));
+      return ok(vernemq_body(
+          n, node,
+          testing::puback_line(node, R"(quota \"x\" é)", v) + testing::puback_line(node, R"(a=b c'd\\e\nf)", v)));
     });
     c->extra_check = [](const testing::NetdataValidator& v, const std::string& type) {
       const auto* chart = v.chart(type + ".mqtt_puback_sent_reason");
       ASSERT_NE(chart, nullptr);
       EXPECT_EQ(chart->dims.size(), 11u);
       ASSERT_EQ(chart->labels.count("node"), 1u);
-      const std::set<std::string> known = {"success", "no_matching_subscribers", "unspecified_error",
-                                            "impl_specific_error", "not_authorized", "topic_name_invalid",
-                                            "packet_id_in_use", "quota_exceeded", "payload_format_invalid"};
+      const std::set<std::string> known = {"success",
+                                           "no_matching_subscribers",
+                                           "unspecified_error",
+                                           "impl_specific_error",
+                                           "not_authorized",
+                                           "topic_name_invalid",
+                                           "packet_id_in_use",
+                                           "quota_exceeded",
+                                           "payload_format_invalid"};
       for (const auto& d : chart->dims) {
         if (known.count(d.id) != 0) continue;
         const auto points = v.points_of(type + ".mqtt_puback_sent_reason");
@@ -326,7 +335,8 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
     // A reason VerneMQ does not have today appears at the third scrape (5, then +5 a scrape).
     Case* c = exact("new_unknown_reason", after_good_body([](std::uint64_t n) {
                       return vernemq_body(n, "VerneMQ@127.0.0.1",
-                                          testing::puback_line("VerneMQ@127.0.0.1", "topic_alias_invalid", std::to_string(5 * (n - 1))));
+                                          testing::puback_line("VerneMQ@127.0.0.1", "topic_alias_invalid",
+                                                               std::to_string(5 * (n - 1))));
                     }),
                     "new reason code 'topic_alias_invalid'");
     c->extra_check = [](const testing::NetdataValidator& v, const std::string& type) {
@@ -350,11 +360,15 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
     };
   }
   {
-    Case* c = exact("two_hundred_reasons", [](std::uint64_t n, const Request&) {
-      std::string extra;
-      for (int r = 0; r < 200; ++r) extra += testing::puback_line("VerneMQ@127.0.0.1", "r" + std::to_string(1000 + r), std::to_string(n));
-      return ok(vernemq_body(n, "VerneMQ@127.0.0.1", extra));
-    }, "more than 128 reason codes");
+    Case* c = exact(
+        "two_hundred_reasons",
+        [](std::uint64_t n, const Request&) {
+          std::string extra;
+          for (int r = 0; r < 200; ++r)
+            extra += testing::puback_line("VerneMQ@127.0.0.1", "r" + std::to_string(1000 + r), std::to_string(n));
+          return ok(vernemq_body(n, "VerneMQ@127.0.0.1", extra));
+        },
+        "more than 128 reason codes");
     c->extra_check = [](const testing::NetdataValidator& v, const std::string& type) {
       const auto* chart = v.chart(type + ".mqtt_puback_sent_reason");
       ASSERT_NE(chart, nullptr);
@@ -372,11 +386,16 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
       }
     };
   }
-  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-           {"counter_negative", "-5"}, {"counter_fractional", "3.5"}, {"counter_nan", "NaN"},
-           {"counter_plus_inf", "+Inf"}, {"counter_minus_inf", "-Inf"},
-           {"counter_above_2_64", "18446744073709551616"}}) {
-    fail_after(name, after_good_body([text = text](std::uint64_t n) { return vernemq_body(n, "VerneMQ@127.0.0.1", "", text); }),
+  for (const auto& [name, text] :
+       std::vector<std::pair<std::string, std::string>>{{"counter_negative", "-5"},
+                                                        {"counter_fractional", "3.5"},
+                                                        {"counter_nan", "NaN"},
+                                                        {"counter_plus_inf", "+Inf"},
+                                                        {"counter_minus_inf", "-Inf"},
+                                                        {"counter_above_2_64", "18446744073709551616"}}) {
+    fail_after(name, after_good_body([text = text](std::uint64_t n) {
+                 return vernemq_body(n, "VerneMQ@127.0.0.1", "", text);
+               }),
                "unusable counter: line ");
   }
   {
@@ -406,7 +425,8 @@ std::vector<Case> corpus(const testing::FullBacklogListener& blackhole) {
   return cs;
 }
 
-std::vector<std::optional<long long>> series(const testing::NetdataValidator& v, const std::string& chart, const std::string& dim) {
+std::vector<std::optional<long long>> series(const testing::NetdataValidator& v, const std::string& chart,
+                                             const std::string& dim) {
   std::vector<std::optional<long long>> out;
   for (const auto& p : v.points_of(chart)) {
     const auto it = p.values.find(dim);
@@ -470,7 +490,8 @@ TEST(HostileProcess, EveryBadInputBesideAHealthyJob) {
     if (c.credentials) {
       const std::string url_pw = secret_of("URLPW", i);
       url.insert(url.find("://") + 3, "urluser:" + url_pw + "@");
-      extra += "    username: hostile-user\n    password: " + secret_of("PW", i) + "\n    api_key: " + secret_of("AK", i) + "\n";
+      extra += "    username: hostile-user\n    password: " + secret_of("PW", i) +
+               "\n    api_key: " + secret_of("AK", i) + "\n";
       secrets.insert(secrets.end(), {url_pw, secret_of("PW", i), secret_of("AK", i)});
     }
     conf += "  - name: " + c.name + "\n    url: " + url + "\n" + extra;
@@ -511,75 +532,78 @@ TEST(HostileProcess, EveryBadInputBesideAHealthyJob) {
   {
     const auto s = series(v, "vernemq_healthy.mqtt_puback_sent_reason", "success");
     EXPECT_GE(s.size(), 5u);
-    for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(s[i], std::optional<long long>(7 * static_cast<long long>(i))) << "healthy point " << i;
+    for (std::size_t i = 0; i < s.size(); ++i)
+      EXPECT_EQ(s[i], std::optional<long long>(7 * static_cast<long long>(i))) << "healthy point " << i;
     EXPECT_TRUE(lines_of(err, "healthy").size() == 1u) << "only its start line is expected:\n" << err;
   }
 
   // A lambda per case: an ASSERT ends that case's checks, not the other cases'.
-  for (const Case& c : cases) [&] {
-    SCOPED_TRACE("case " + c.name);
-    const std::string type = "vernemq_" + c.name;
-    const std::string chart = type + ".mqtt_puback_sent_reason";
-    const std::vector<std::string> lines = lines_of(err, c.name);
-    std::vector<std::string> failed;
-    for (const auto& l : lines) {
-      if (l.find(" : scrape failed: ") != std::string::npos) failed.push_back(l);
-    }
-    switch (c.expect) {
-      case Expect::fails_after_good: {
-        const auto s = series(v, chart, c.dim);
-        ASSERT_GE(s.size(), kGood + 2) << err;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-          // Through the failure: the 7 events known to lie in the window, not a made-up number,
-          // and not an empty value that would clear an alert.
-          const auto want = static_cast<long long>(7 * std::min<std::size_t>(i, kGood - 1));
-          EXPECT_EQ(s[i], std::optional<long long>(want)) << "point " << i;
+  for (const Case& c : cases)
+    [&] {
+      SCOPED_TRACE("case " + c.name);
+      const std::string type = "vernemq_" + c.name;
+      const std::string chart = type + ".mqtt_puback_sent_reason";
+      const std::vector<std::string> lines = lines_of(err, c.name);
+      std::vector<std::string> failed;
+      for (const auto& l : lines) {
+        if (l.find(" : scrape failed: ") != std::string::npos) failed.push_back(l);
+      }
+      switch (c.expect) {
+        case Expect::fails_after_good: {
+          const auto s = series(v, chart, c.dim);
+          ASSERT_GE(s.size(), kGood + 2) << err;
+          for (std::size_t i = 0; i < s.size(); ++i) {
+            // Through the failure: the 7 events known to lie in the window, not a made-up number,
+            // and not an empty value that would clear an alert.
+            const auto want = static_cast<long long>(7 * std::min<std::size_t>(i, kGood - 1));
+            EXPECT_EQ(s[i], std::optional<long long>(want)) << "point " << i;
+          }
+          // Every dimension of the count chart has a value on a failed tick; every rate is empty.
+          const auto points = v.points_of(chart);
+          for (const auto& [dim, value] : points.back().values) EXPECT_TRUE(value.has_value()) << dim;
+          const auto rate_points = v.points_of(type + ".mqtt_puback");
+          ASSERT_FALSE(rate_points.empty());
+          for (const auto& [dim, value] : rate_points.back().values) EXPECT_EQ(value, std::nullopt) << dim;
+          const auto up = series(v, type + ".scrape_status", "up");
+          ASSERT_FALSE(up.empty());
+          EXPECT_EQ(up.back(), std::optional<long long>(0));
+          break;
         }
-        // Every dimension of the count chart has a value on a failed tick; every rate is empty.
-        const auto points = v.points_of(chart);
-        for (const auto& [dim, value] : points.back().values) EXPECT_TRUE(value.has_value()) << dim;
-        const auto rate_points = v.points_of(type + ".mqtt_puback");
-        ASSERT_FALSE(rate_points.empty());
-        for (const auto& [dim, value] : rate_points.back().values) EXPECT_EQ(value, std::nullopt) << dim;
-        const auto up = series(v, type + ".scrape_status", "up");
-        ASSERT_FALSE(up.empty());
-        EXPECT_EQ(up.back(), std::optional<long long>(0));
-        break;
-      }
-      case Expect::carries_after_good: {
-        const auto s = series(v, chart, c.dim);
-        ASSERT_GE(s.size(), kGood + 2) << err;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-          EXPECT_EQ(s[i], std::optional<long long>(static_cast<long long>(7 * std::min<std::size_t>(i, kGood - 1)))) << "point " << i;
+        case Expect::carries_after_good: {
+          const auto s = series(v, chart, c.dim);
+          ASSERT_GE(s.size(), kGood + 2) << err;
+          for (std::size_t i = 0; i < s.size(); ++i) {
+            EXPECT_EQ(s[i], std::optional<long long>(static_cast<long long>(7 * std::min<std::size_t>(i, kGood - 1))))
+                << "point " << i;
+          }
+          const auto up = series(v, type + ".scrape_status", "up");
+          ASSERT_FALSE(up.empty());
+          EXPECT_EQ(up.back(), std::optional<long long>(1));
+          EXPECT_TRUE(failed.empty()) << failed.front();
+          break;
         }
-        const auto up = series(v, type + ".scrape_status", "up");
-        ASSERT_FALSE(up.empty());
-        EXPECT_EQ(up.back(), std::optional<long long>(1));
-        EXPECT_TRUE(failed.empty()) << failed.front();
-        break;
+        case Expect::fails_from_start: EXPECT_EQ(v.chart(chart), nullptr); break;
+        case Expect::exact_values: {
+          const auto s = series(v, chart, c.dim);
+          EXPECT_GE(s.size(), 5u);
+          for (std::size_t i = 0; i < s.size(); ++i)
+            EXPECT_EQ(s[i], std::optional<long long>(c.value(i))) << "point " << i;
+          EXPECT_TRUE(failed.empty()) << failed.front();
+          break;
+        }
       }
-      case Expect::fails_from_start:
-        EXPECT_EQ(v.chart(chart), nullptr);
-        break;
-      case Expect::exact_values: {
-        const auto s = series(v, chart, c.dim);
-        EXPECT_GE(s.size(), 5u);
-        for (std::size_t i = 0; i < s.size(); ++i) EXPECT_EQ(s[i], std::optional<long long>(c.value(i))) << "point " << i;
-        EXPECT_TRUE(failed.empty()) << failed.front();
-        break;
+      if (c.expect == Expect::fails_after_good || c.expect == Expect::fails_from_start) {
+        ASSERT_EQ(failed.size(), 1u) << "one failure line, not one per tick:\n" << err;
+        EXPECT_NE(failed[0].find("vernemq.plugin ERROR : " + c.name + " : scrape failed: "), std::string::npos)
+            << failed[0];
+        EXPECT_NE(failed[0].find(c.log_has), std::string::npos) << failed[0];
+      } else if (!c.log_has.empty()) {
+        bool found = false;
+        for (const auto& l : lines) found = found || l.find(c.log_has) != std::string::npos;
+        EXPECT_TRUE(found) << "no line of job " << c.name << " says '" << c.log_has << "':\n" << err;
       }
-    }
-    if (c.expect == Expect::fails_after_good || c.expect == Expect::fails_from_start) {
-      ASSERT_EQ(failed.size(), 1u) << "one failure line, not one per tick:\n" << err;
-      EXPECT_NE(failed[0].find("vernemq.plugin ERROR : " + c.name + " : scrape failed: "), std::string::npos) << failed[0];
-      EXPECT_NE(failed[0].find(c.log_has), std::string::npos) << failed[0];
-    } else if (!c.log_has.empty()) {
-      bool found = false;
-      for (const auto& l : lines) found = found || l.find(c.log_has) != std::string::npos;
-      EXPECT_TRUE(found) << "no line of job " << c.name << " says '" << c.log_has << "':\n" << err;
-    }
-    if (c.extra_check) c.extra_check(v, type);
-  }();
+      if (c.extra_check) c.extra_check(v, type);
+    }();
 
   for (const std::string& s : secrets) {
     EXPECT_EQ(plugin.out().find(s), std::string::npos) << "secret on stdout: " << s;

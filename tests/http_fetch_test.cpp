@@ -14,12 +14,12 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <cstdlib>
+#include <fstream>
 #include <map>
+#include <mutex>
 #include <new>
 #include <optional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -202,14 +202,14 @@ std::string gzip_zeros(std::size_t repeats) {
   auto huffman = [&](std::uint32_t code, int count) {  // Huffman codes go MSB first
     for (int i = count - 1; i >= 0; --i) bits((code >> i) & 1u, 1);
   };
-  bits(1, 1);          // BFINAL
-  bits(1, 2);          // BTYPE = 01, fixed Huffman
-  huffman(0x30, 8);    // literal 0x00
+  bits(1, 1);        // BFINAL
+  bits(1, 2);        // BTYPE = 01, fixed Huffman
+  huffman(0x30, 8);  // literal 0x00
   for (std::size_t i = 0; i < repeats; ++i) {
     huffman(0xC5, 8);  // length symbol 285 = 258
     huffman(0x00, 5);  // distance symbol 0 = 1
   }
-  huffman(0x00, 7);    // end of block (256)
+  huffman(0x00, 7);  // end of block (256)
   if (nbits > 0) bits(0, 8 - nbits);
   const std::string original(1 + 258 * repeats, '\0');
   return gzip_wrap(deflate, original);
@@ -242,7 +242,8 @@ TEST(HttpFetch, Status200DeliversTheBody) {
 
 TEST(HttpFetch, SteadyStateScrapeAllocatesNothing) {
   std::string text;
-  for (int i = 0; i < 1000; ++i) text += "vernemq_mqtt_puback_sent{node=\"a\",reason_code=\"r" + std::to_string(i) + "\"} 1\n";
+  for (int i = 0; i < 1000; ++i)
+    text += "vernemq_mqtt_puback_sent{node=\"a\",reason_code=\"r" + std::to_string(i) + "\"} 1\n";
   Server server([&](const Request&) { return body_response(text); });
   HttpClient client;
   JobConfig j = job_for(server.url());
@@ -751,9 +752,8 @@ TEST(HttpFetch, RedirectAwayAndBackSendsNoCredentialBackEither) {
   // Once a transfer left the origin, what comes back through another host is not trusted.
   Recorder origin_seen;
   std::uint16_t origin_port = 0;
-  Server other([&](const Request&) {
-    return redirect_to("http://127.0.0.1:" + std::to_string(origin_port) + "/metrics");
-  });
+  Server other(
+      [&](const Request&) { return redirect_to("http://127.0.0.1:" + std::to_string(origin_port) + "/metrics"); });
   Server origin([&](const Request& q) {
     origin_seen.add(q);
     if (q.target == "/start") return redirect_to("http://localhost:" + std::to_string(other.port()) + "/bounce");
@@ -785,8 +785,8 @@ TEST(HttpFetch, RedirectFromHttpsToHttpCarriesNoCredential) {
   const std::string key = dir.path() + "/key.pem";
   testing::Subprocess gen({"/bin/sh", "-c",
                            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" + key + "' -out '" +
-                               cert + "' 2>&1"});
+                           "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+                               key + "' -out '" + cert + "' 2>&1"});
   ASSERT_EQ(gen.wait_exit(30s), 0) << gen.out();
   testing::Subprocess tls({"/bin/sh", "-c",
                            "cd '" + dir.path() + "' && exec openssl s_server -accept 127.0.0.1:0 -HTTP -cert '" + cert +
@@ -1038,8 +1038,10 @@ class ScopedEnv {
   }
   ~ScopedEnv() {
     for (const auto& [name, old] : saved_) {
-      if (old) ::setenv(name.c_str(), old->c_str(), 1);
-      else ::unsetenv(name.c_str());
+      if (old)
+        ::setenv(name.c_str(), old->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
     }
   }
   ScopedEnv(const ScopedEnv&) = delete;

@@ -159,14 +159,14 @@ TEST_P(InstallLayout, EveryFileLandsWhereThatNetdataLooksAndHealthFitsIt) {
   const Layout& l = GetParam();
   const CmdResult c = configure(kTree, {"-DVMQ_NETDATA_LAYOUT=" + l.name});
   ASSERT_EQ(c.code, 0) << c.output;
-  const CmdResult b = run({VMQ_CMAKE_COMMAND, "--build", kTree, "--target", "vernemq.plugin", "-j2"}, {{"CCACHE_NOHASHDIR", "1"}});
+  const CmdResult b =
+      run({VMQ_CMAKE_COMMAND, "--build", kTree, "--target", "vernemq.plugin", "-j2"}, {{"CCACHE_NOHASHDIR", "1"}});
   ASSERT_EQ(b.code, 0) << b.output;
   TempDir dest;
   const CmdResult i = run({VMQ_CMAKE_COMMAND, "--install", kTree}, {{"DESTDIR", dest.path()}});
   ASSERT_EQ(i.code, 0) << i.output;
 
-  std::map<std::string, unsigned> expected = {{l.plugins + "/vernemq.plugin", 0755},
-                                              {l.stock + "/vernemq.conf", 0644}};
+  std::map<std::string, unsigned> expected = {{l.plugins + "/vernemq.plugin", 0755}, {l.stock + "/vernemq.conf", 0644}};
   const auto names = shipped_health_names();
   ASSERT_FALSE(names.empty());
   for (const std::string& n : names) expected[l.user + "/health.d/" + n] = 0644;
@@ -184,12 +184,11 @@ TEST_P(InstallLayout, EveryFileLandsWhereThatNetdataLooksAndHealthFitsIt) {
   EXPECT_EQ(v.output, "vernemq.plugin " VMQ_VERSION "\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, InstallLayout, ::testing::ValuesIn(kLayouts),
-                         [](const auto& p) {
-                           std::string n = p.param.name;
-                           for (char& ch : n) ch = (ch == '-' || ch == '.') ? '_' : ch;
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Layouts, InstallLayout, ::testing::ValuesIn(kLayouts), [](const auto& p) {
+  std::string n = p.param.name;
+  for (char& ch : n) ch = (ch == '-' || ch == '.') ? '_' : ch;
+  return n;
+});
 
 TEST(InstallLayoutRules, AGivenDirectoryWinsOverTheLayoutsAndTheRestFollowTheLayout) {
   const CmdResult c = configure(kTree, {"-DVMQ_NETDATA_LAYOUT=v2-native", "-DVMQ_NETDATA_PLUGINS_DIR=/srv/plugins"});
@@ -245,8 +244,8 @@ CmdResult render(const TempDir& t, const std::string& source, const std::string&
   const std::string src = t.write("a.conf.in", source);
   const std::string script = t.write("render.cmake", "include(" + std::string(VMQ_SOURCE_DIR) +
                                                          "/cmake/render_health.cmake)\n"
-                                                         "vmq_render_health(\"" + src + "\" \"" + t.path() +
-                                                         "/a.conf\" \"" + syntax + "\")\n");
+                                                         "vmq_render_health(\"" +
+                                                         src + "\" \"" + t.path() + "/a.conf\" \"" + syntax + "\")\n");
   return run({VMQ_CMAKE_COMMAND, "-P", script});
 }
 
@@ -381,7 +380,8 @@ TEST(DebianPackage, HoldsTheLayoutsFilesAndRemovalKeepsTheUsersConfig) {
   std::ofstream(r + "/etc/netdata/vernemq.conf") << "jobs:\n  - name: mine\n    url: http://127.0.0.1:8888/metrics\n";
   const std::string health = r + "/etc/netdata/health.d/" + names.front();
   std::ofstream(health, std::ios::app) << "# the operator's edit\n";
-  const CmdResult rm = run({"/usr/bin/dpkg", "--root=" + r, "--force-depends", "--force-not-root", "-r", "vernemq-plugin"});
+  const CmdResult rm =
+      run({"/usr/bin/dpkg", "--root=" + r, "--force-depends", "--force-not-root", "-r", "vernemq-plugin"});
   ASSERT_EQ(rm.code, 0) << rm.output;
   EXPECT_FALSE(fs::exists(r + "/usr/lib/netdata/plugins.d/vernemq.plugin"));
   EXPECT_FALSE(fs::exists(r + "/usr/lib/netdata/conf.d/vernemq.conf"));

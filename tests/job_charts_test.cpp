@@ -74,9 +74,9 @@ TEST(JobCharts, FirstTickGolden) {
       "CHART vernemq_local.mqtt_puback_sent_reason '' 'MQTT 5 PUBACK QoS 1 Sent by Reason in the Last Minute' "
       "'packets' 'mqtt publish' 'vernemq.mqtt_puback_sent_reason' 'stacked' 70100 1 '' 'vernemq.plugin' "
       "'vernemq'\n";
-  for (const char* r : {"success", "no_matching_subscribers", "unspecified_error", "impl_specific_error",
-                        "not_authorized", "topic_name_invalid", "packet_id_in_use", "quota_exceeded",
-                        "payload_format_invalid"}) {
+  for (const char* r :
+       {"success", "no_matching_subscribers", "unspecified_error", "impl_specific_error", "not_authorized",
+        "topic_name_invalid", "packet_id_in_use", "quota_exceeded", "payload_format_invalid"}) {
     expected += std::string("DIMENSION ") + r + " " + r + " absolute 1 1 ''\n";
   }
   expected += labels;
@@ -94,9 +94,9 @@ TEST(JobCharts, FirstTickGolden) {
       "SET last_success = 0\n"
       "END\n"
       "BEGIN vernemq_local.mqtt_puback_sent_reason\n";
-  for (const char* r : {"success", "no_matching_subscribers", "unspecified_error", "impl_specific_error",
-                        "not_authorized", "topic_name_invalid", "packet_id_in_use", "quota_exceeded",
-                        "payload_format_invalid"}) {
+  for (const char* r :
+       {"success", "no_matching_subscribers", "unspecified_error", "impl_specific_error", "not_authorized",
+        "topic_name_invalid", "packet_id_in_use", "quota_exceeded", "payload_format_invalid"}) {
     expected += std::string("SET ") + r + " = 0\n";  // first scrape: a baseline, not lifetime totals
   }
   expected +=
@@ -116,7 +116,7 @@ TEST(JobCharts, LaterTicksSendOnlyDataWithMicroseconds) {
   EXPECT_NE(out.find("BEGIN vernemq_local.mqtt_puback_sent_reason 1000000\n"), std::string::npos);
   EXPECT_NE(out.find("SET success = 10\n"), std::string::npos);
   EXPECT_NE(out.find("SET not_authorized = 2\n"), std::string::npos);
-  EXPECT_NE(out.find("SET sent = 12000\n"), std::string::npos);     // (129 - 117) / 1 s, 3 decimals
+  EXPECT_NE(out.find("SET sent = 12000\n"), std::string::npos);  // (129 - 117) / 1 s, 3 decimals
   EXPECT_NE(out.find("SET received = 0\n"), std::string::npos);
 }
 
@@ -126,7 +126,8 @@ TEST(JobCharts, StreamPassesTheStrictValidatorWithEveryDimensionSet) {
   all += h.ok(body(0, 0));
   all += h.ok(body(5, 1));
   all += h.fail();
-  all += h.ok(body(9, 4, "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"brand_new\"} 3\n"));
+  all += h.ok(body(
+      9, 4, "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"brand_new\"} 3\n"));
   all += h.ok(body(1, 0));  // restart
   testing::NetdataValidator v;
   v.feed(all);
@@ -147,8 +148,8 @@ TEST(JobCharts, StreamPassesTheStrictValidatorWithEveryDimensionSet) {
 TEST(JobCharts, NewReasonResendsChartAndEveryDimension) {
   Harness h;
   h.ok(body(0, 0));
-  const std::string out =
-      h.ok(body(0, 0, "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"x y\"} 2\n"));
+  const std::string out = h.ok(
+      body(0, 0, "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"x y\"} 2\n"));
   EXPECT_NE(out.find("CHART vernemq_local.mqtt_puback_sent_reason "), std::string::npos);
   EXPECT_NE(out.find("DIMENSION success success"), std::string::npos);
   EXPECT_NE(out.find("DIMENSION x_y x_y absolute"), std::string::npos);
@@ -169,7 +170,7 @@ TEST(JobCharts, BeforeAnySuccessOnlyTheScrapeChartsExistAndSayDown) {
   h.fail();
   h.fail();
   const std::string fourth = h.fail();
-  EXPECT_EQ(fourth.find("CHART"), std::string::npos);  // defined once
+  EXPECT_EQ(fourth.find("CHART"), std::string::npos);                   // defined once
   EXPECT_NE(fourth.find("SET last_success = 3\n"), std::string::npos);  // 3 s since the first tick
   const std::string ok = h.ok(body(0, 0));
   EXPECT_NE(ok.find("CHART vernemq_local.mqtt_puback_sent_reason "), std::string::npos);
@@ -209,9 +210,7 @@ TEST(JobCharts, HostileNodeNameAndJobNameAreSanitised) {
 
 TEST(JobCharts, NodesAreSummedPerReasonAndEachNodeHasItsOwnRestart) {
   Harness h;
-  auto two = [](std::uint64_t a, std::uint64_t b) {
-    return body(0, a, "", "n1") + body(0, b, "", "n2");
-  };
+  auto two = [](std::uint64_t a, std::uint64_t b) { return body(0, a, "", "n1") + body(0, b, "", "n2"); };
   h.ok(two(100, 50));
   h.ok(two(103, 52));
   EXPECT_EQ(h.value("not_authorized"), 5u);
@@ -262,13 +261,16 @@ TEST(JobCharts, ReasonsBeyondTheCapAreCountedInOtherNeverDropped) {
   EXPECT_EQ(out.find("r54"), std::string::npos);
   EXPECT_NE(out.find("SET other = 14\n"), std::string::npos);
   const auto msgs = h.charts.take_messages();
-  EXPECT_EQ(std::count_if(msgs.begin(), msgs.end(), [](const std::string& m) { return m.find("other") != std::string::npos; }), 1);
+  EXPECT_EQ(std::count_if(msgs.begin(), msgs.end(),
+                          [](const std::string& m) { return m.find("other") != std::string::npos; }),
+            1);
 }
 
 TEST(JobCharts, WallclockFromTheBodyTellsARestartWhoseCounterClimbed) {
   Harness h;
   const auto with_clock = [](std::uint64_t not_authorized, std::uint64_t wallclock_ms) {
-    return body(0, not_authorized, "vernemq_system_wallclock{node=\"VerneMQ@127.0.0.1\"} " + std::to_string(wallclock_ms) + "\n");
+    return body(0, not_authorized,
+                "vernemq_system_wallclock{node=\"VerneMQ@127.0.0.1\"} " + std::to_string(wallclock_ms) + "\n");
   };
   h.ok(with_clock(0, 3'600'000));
   h.ok(with_clock(5, 3'601'000));

@@ -57,10 +57,14 @@ std::optional<Fields> parse_logfmt(std::string_view line) {
         }
         if (i >= line.size()) return std::nullopt;
         const char e = line[i++];
-        if (e == 'n') value.push_back('\n');
-        else if (e == 'r') value.push_back('\r');
-        else if (e == 't') value.push_back('\t');
-        else if (e == '"' || e == '\\') value.push_back(e);
+        if (e == 'n')
+          value.push_back('\n');
+        else if (e == 'r')
+          value.push_back('\r');
+        else if (e == 't')
+          value.push_back('\t');
+        else if (e == '"' || e == '\\')
+          value.push_back(e);
         else if (e == 'u' && i + 4 <= line.size()) {
           value.push_back(static_cast<char>(std::stoi(std::string(line.substr(i, 4)), nullptr, 16)));
           i += 4;
@@ -94,8 +98,10 @@ void with_tz(const char* tz, F body) {
   setenv("TZ", tz, 1);
   tzset();
   body();
-  if (old != nullptr) setenv("TZ", saved.c_str(), 1);
-  else unsetenv("TZ");
+  if (old != nullptr)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
 }
 
@@ -198,7 +204,8 @@ TEST(LogFormat, JsonLineHasTheSameFields) {
 
 TEST(LogFormat, The137FormatIsUnchanged) {
   const std::string line = log::format_line(Format::netdata137, Level::error, "local", "boom\nx", kAt);
-  EXPECT_TRUE(std::regex_match(line, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: vernemq\.plugin ERROR : local : boom x\n)")))
+  EXPECT_TRUE(
+      std::regex_match(line, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: vernemq\.plugin ERROR : local : boom x\n)")))
       << line;
 }
 
@@ -210,12 +217,9 @@ TEST(LogFormat, FormatChosenFromTheEnvironment) {
   };
   const std::vector<Case> cases = {
       {nullptr, nullptr, Format::netdata137},  // 1.37 sets neither
-      {"logfmt", "stderr", Format::logfmt},
-      {"logfmt", nullptr, Format::logfmt},
-      {"json", "stderr", Format::json},
+      {"logfmt", "stderr", Format::logfmt},   {"logfmt", nullptr, Format::logfmt},     {"json", "stderr", Format::json},
       {"journal", "journal", Format::logfmt},  // stderr reaches the journal; logfmt is what it parses
-      {nullptr, "journal", Format::logfmt},
-      {nullptr, "stderr", Format::netdata137},
+      {nullptr, "journal", Format::logfmt},   {nullptr, "stderr", Format::netdata137},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(log::format_for(c.format, c.method), c.want)
@@ -282,8 +286,8 @@ PluginRun run_plugin(const TempDir& dir, const std::map<std::string, std::string
 
 TEST(LogProcess, PluginLogsLogfmtWhenNetdataAsks) {
   TempDir dir;
-  const auto r = run_plugin(dir, {{"NETDATA_LOG_FORMAT", "logfmt"}, {"NETDATA_LOG_METHOD", "stderr"}}, 0,
-                            "scrape failed");
+  const auto r =
+      run_plugin(dir, {{"NETDATA_LOG_FORMAT", "logfmt"}, {"NETDATA_LOG_METHOD", "stderr"}}, 0, "scrape failed");
   ASSERT_GE(r.lines.size(), 3u);
   bool job_error = false;
   for (const std::string& line : r.lines) {
@@ -291,8 +295,7 @@ TEST(LogProcess, PluginLogsLogfmtWhenNetdataAsks) {
     ASSERT_TRUE(f) << line;
     ASSERT_GE(f->size(), 5u) << line;
     EXPECT_EQ((*f)[0].first, "time");
-    EXPECT_TRUE(std::regex_match((*f)[0].second,
-                                 std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d)")))
+    EXPECT_TRUE(std::regex_match((*f)[0].second, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d)")))
         << line;
     EXPECT_EQ((*f)[1], (std::pair<std::string, std::string>("comm", "vernemq.plugin")));
     EXPECT_EQ((*f)[2], (std::pair<std::string, std::string>("source", "collector")));
@@ -311,7 +314,8 @@ TEST(LogProcess, PluginKeeps137FormatWithoutNetdataLogVariables) {
   const auto r = run_plugin(dir, {}, 0, "scrape failed");
   ASSERT_FALSE(r.lines.empty());
   for (const std::string& line : r.lines) {
-    EXPECT_TRUE(std::regex_match(line, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: vernemq\.plugin (ERROR|WARNING|INFO|DEBUG) : .* : .*)")))
+    EXPECT_TRUE(std::regex_match(
+        line, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d: vernemq\.plugin (ERROR|WARNING|INFO|DEBUG) : .* : .*)")))
         << line;
   }
 }

@@ -264,8 +264,8 @@ const std::vector<ErrorCase> kErrorCases = {
     {"begin_usec_negative", kDef + "BEGIN t.c -1\nSET a = 1\nSET b = 1\nEND\n", "BEGIN microseconds '-1'", 4},
     {"begin_usec_float", kDef + "BEGIN t.c 1.5\nSET a = 1\nSET b = 1\nEND\n", "BEGIN microseconds '1.5'", 4},
     {"begin_usec_leading_zero", kDef + "BEGIN t.c 0100\nSET a = 1\nSET b = 1\nEND\n", "BEGIN microseconds", 4},
-    {"begin_usec_overflow", kDef + "BEGIN t.c 18446744073709551616\nSET a = 1\nSET b = 1\nEND\n",
-     "BEGIN microseconds", 4},
+    {"begin_usec_overflow", kDef + "BEGIN t.c 18446744073709551616\nSET a = 1\nSET b = 1\nEND\n", "BEGIN microseconds",
+     4},
     {"begin_inside_begin", kDef + "BEGIN t.c\nBEGIN t.c\n", "BEGIN inside BEGIN..END", 5},
     {"begin_open_at_end", kDef + "BEGIN t.c\nSET a = 1\nSET b = 1\n", "has no END before the end of the stream", 4},
 
@@ -341,8 +341,7 @@ TEST_P(NetdataValidatorErrors, CaughtWithItsLine) {
   const bool found = std::any_of(v.errors().begin(), v.errors().end(), [&](const std::string& e) {
     return e.rfind(prefix, 0) == 0 && e.find(c.expected) != std::string::npos;
   });
-  EXPECT_TRUE(found) << "expected an error starting with '" << prefix << "' containing '" << c.expected
-                     << "', got:\n"
+  EXPECT_TRUE(found) << "expected an error starting with '" << prefix << "' containing '" << c.expected << "', got:\n"
                      << v.error_report();
 }
 
@@ -354,8 +353,9 @@ INSTANTIATE_TEST_SUITE_P(Table, NetdataValidatorErrors, ::testing::ValuesIn(kErr
 TEST(NetdataValidator, ErrorNamesLineWhatAndTheLineItself) {
   const NetdataValidator v = validate_netdata_stream(kDef + "BEGIN t.c\nSET c = 1\nSET a = 1\nSET b = 1\nEND\n");
   ASSERT_EQ(v.errors().size(), 1U) << v.error_report();
-  EXPECT_EQ(v.errors()[0],
-            "line 5: SET of 'c', which is not a declared dimension of 't.c': 1.37 disables the plugin (got: SET c = 1)");
+  EXPECT_EQ(
+      v.errors()[0],
+      "line 5: SET of 'c', which is not a declared dimension of 't.c': 1.37 disables the plugin (got: SET c = 1)");
 }
 
 TEST(NetdataValidator, ErrorShowsControlCharactersEscapedAndLongLinesCut) {
@@ -392,8 +392,7 @@ TEST(NetdataValidator, QuotesKeepSpacesAndEqualsInsideOneWord) {
   EXPECT_EQ(c->module, "");
   const std::vector<DimensionDecl> dims{{"a", "", "incremental", 1, 1000, "hidden noreset"}};
   EXPECT_EQ(c->dims, dims);
-  const std::map<std::string, std::string> labels{{"node", "VerneMQ@10.0.0.1 (primary)"},
-                                                  {"zone", "eu-west-1:a/b+c"}};
+  const std::map<std::string, std::string> labels{{"node", "VerneMQ@10.0.0.1 (primary)"}, {"zone", "eu-west-1:a/b+c"}};
   EXPECT_EQ(c->labels, labels);
 }
 

@@ -41,11 +41,16 @@ TEST(NetdataVersion, ParsesWhatEachNetdataSetsAndFallsBackTo137) {
     bool from_env;
   };
   const std::vector<Case> cases = {
-      {"v1.37.1", 1, 37, 1, true},        {"v2.10.4", 2, 10, 4, true},
-      {"v2.11.0-84-nightly", 2, 11, 0, true}, {"2.0.0", 2, 0, 0, true},
-      {nullptr, 1, 37, 0, false},         {"", 1, 37, 0, false},
-      {"nightly", 1, 37, 0, false},       {"v2.10", 1, 37, 0, false},
-      {"v2.-1.0", 1, 37, 0, false},       {"v99999999999.0.0", 1, 37, 0, false},
+      {"v1.37.1", 1, 37, 1, true},
+      {"v2.10.4", 2, 10, 4, true},
+      {"v2.11.0-84-nightly", 2, 11, 0, true},
+      {"2.0.0", 2, 0, 0, true},
+      {nullptr, 1, 37, 0, false},
+      {"", 1, 37, 0, false},
+      {"nightly", 1, 37, 0, false},
+      {"v2.10", 1, 37, 0, false},
+      {"v2.-1.0", 1, 37, 0, false},
+      {"v99999999999.0.0", 1, 37, 0, false},
   };
   for (const Case& c : cases) {
     const NetdataVersion v = NetdataVersion::parse(c.value);
@@ -130,7 +135,8 @@ TEST(NetdataValidatorV2, NewerKeywordsOnlyFromTheirVersion) {
   EXPECT_TRUE(validate_netdata_stream("FUNCTION_DEL x\n", NetdataVersion::parse("v2.11.0")).ok());
   EXPECT_TRUE(validate_netdata_stream("EXIT\n", kV2).ok());
   // 1.37 knows none of them.
-  for (const char* k : {"PLUGIN_KEEPALIVE\n", "EXIT\n", "CONFIG x status running\n", "FUNCTION_PROGRESS x done all\n"}) {
+  for (const char* k :
+       {"PLUGIN_KEEPALIVE\n", "EXIT\n", "CONFIG x status running\n", "FUNCTION_PROGRESS x done all\n"}) {
     EXPECT_NE(validate_netdata_stream(k, k137).error_report().find("unknown keyword"), std::string::npos) << k;
   }
 }

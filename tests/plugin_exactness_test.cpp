@@ -69,7 +69,8 @@ steps:
   - {at: 2, add: {not_authorized: 1000}}
   - {at: 4, fault: hide, series: [not_authorized], for: 2}
   - {at: 8, add: {not_authorized: 7}}
-)", 11s);
+)",
+                            11s);
   const auto na = series(v, kChart, "not_authorized");
   ASSERT_GE(na.size(), 9u);
   EXPECT_EQ(distinct(na), (std::vector<long long>{0, 1000, 1007}));
@@ -82,7 +83,8 @@ steps:
   - {at: 2, add: {not_authorized: 1000}}
   - {at: 4, fault: corrupt, series: [not_authorized], for: 1}
   - {at: 7, add: {not_authorized: 7}}
-)", 10s);
+)",
+                            10s);
   const auto na = series(v, kChart, "not_authorized");
   ASSERT_GE(na.size(), 8u);
   EXPECT_EQ(distinct(na), (std::vector<long long>{0, 1000, 1007}));
@@ -99,7 +101,8 @@ steps:
   - {at: 0, node: VerneMQ@10.0.0.2, add: {success: 777777, not_authorized: 777777, quota_exceeded: 777777}, fault: absent, for: 5}
   - {at: 2, node: VerneMQ@10.0.0.1, add: {not_authorized: 1000}}
   - {at: 7, node: VerneMQ@10.0.0.2, add: {not_authorized: 3}}
-)", 10s, true);
+)",
+                            10s, true);
   const auto na = series(v, kChart, "not_authorized");
   ASSERT_GE(na.size(), 8u);
   EXPECT_EQ(distinct(na), (std::vector<long long>{0, 1000, 1003}));
@@ -116,7 +119,8 @@ steps:
   - {at: 2, add: {not_authorized: 5}}
   - {at: 4, restart: true, fault: close, for: 3}
   - {at: 5, add: {not_authorized: 12}}
-)", 10s);
+)",
+                            10s);
   const auto na = series(v, kChart, "not_authorized");
   ASSERT_GE(na.size(), 8u);
   EXPECT_EQ(distinct(na), (std::vector<long long>{0, 5, 17}));
@@ -132,7 +136,8 @@ TEST(PluginExactness, AnOutageLongerThanAMinuteReportsOnlyTheLastMinutesShare) {
 steps:
   - {at: 0, rate: {not_authorized: 1}}
   - {at: 4, fault: close, for: 70}
-)", 80s);
+)",
+                            80s);
   const auto na = series(v, kChart, "not_authorized");
   const auto up = series(v, "vernemq_local.scrape_status", "up");
   ASSERT_EQ(na.size(), up.size());

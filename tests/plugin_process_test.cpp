@@ -9,15 +9,15 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "loopback_http.h"
 #include "netdata_validator.h"
 #include "sim_process.h"
-#include "test_files.h"
 #include "subprocess.h"
+#include "test_files.h"
 
 namespace vmq {
 namespace {
@@ -103,9 +103,9 @@ TEST(PluginProcess, BadJobBesideAGoodOneDoesNotStopIt) {
   TempDir dir;
   Sim sim(dir, "steps:\n  - {at: 0, rate: {not_authorized: 1}}\n");
   ASSERT_EQ(sim.urls.size(), 1u);
-  const std::string conf = dir.write(
-      "vernemq.conf", "jobs:\n" + job_yaml("good", sim.urls[0]) + job_yaml("dead", "http://127.0.0.1:1/metrics") +
-                          job_yaml("bad_scheme", "ftp://127.0.0.1/metrics"));
+  const std::string conf = dir.write("vernemq.conf", "jobs:\n" + job_yaml("good", sim.urls[0]) +
+                                                         job_yaml("dead", "http://127.0.0.1:1/metrics") +
+                                                         job_yaml("bad_scheme", "ftp://127.0.0.1/metrics"));
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
   plugin.pump(4500ms);
   plugin.signal(SIGTERM);
@@ -119,7 +119,9 @@ TEST(PluginProcess, BadJobBesideAGoodOneDoesNotStopIt) {
   // The dead job's failure is logged once, not every second.
   const std::string& err = plugin.err();
   std::size_t n = 0;
-  for (std::size_t p = err.find("dead : scrape failed"); p != std::string::npos; p = err.find("dead : scrape failed", p + 1)) ++n;
+  for (std::size_t p = err.find("dead : scrape failed"); p != std::string::npos;
+       p = err.find("dead : scrape failed", p + 1))
+    ++n;
   EXPECT_EQ(n, 1u) << err;
   EXPECT_NE(err.find("bad_scheme"), std::string::npos) << err;
 }
@@ -173,9 +175,10 @@ TEST(PluginProcess, CheckReportsJobsAsJsonWithoutSecrets) {
   ASSERT_EQ(sim.urls.size(), 1u);
   std::string url_with_user = sim.urls[0];
   url_with_user.insert(std::string("http://").size(), "alice:url-s3cret@");
-  const std::string conf = dir.write(
-      "vernemq.conf", "jobs:\n" + job_yaml("ok", url_with_user, "    password: hunter2-pass\n    api_key: key-0123456789\n") +
-                          job_yaml("down", "http://127.0.0.1:1/metrics", "    password: hunter2-pass\n"));
+  const std::string conf =
+      dir.write("vernemq.conf",
+                "jobs:\n" + job_yaml("ok", url_with_user, "    password: hunter2-pass\n    api_key: key-0123456789\n") +
+                    job_yaml("down", "http://127.0.0.1:1/metrics", "    password: hunter2-pass\n"));
   // Give the timeline time to start so the add is visible.
   std::this_thread::sleep_for(1600ms);
   Subprocess check({VMQ_PLUGIN_PATH, "--check", "--config", conf});

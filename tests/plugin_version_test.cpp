@@ -33,14 +33,25 @@ steps:
 
 // Every keyword 1.37 accepts from a plugin (v1.37.1 parser/parser.c:54-77 minus its streaming
 // ones); anything else written under 1.37 kills the plugin.
-const std::set<std::string> k137Keywords = {"FLUSH", "CHART", "DIMENSION", "DISABLE", "VARIABLE", "LABEL", "OVERWRITE",
-                                            "END", "CLABEL_COMMIT", "CLABEL", "BEGIN", "SET", "FUNCTION"};
+const std::set<std::string> k137Keywords = {"FLUSH", "CHART",     "DIMENSION", "DISABLE",       "VARIABLE",
+                                            "LABEL", "OVERWRITE", "END",       "CLABEL_COMMIT", "CLABEL",
+                                            "BEGIN", "SET",       "FUNCTION"};
 
 // Keywords only v2 (or 1.38+) accepts, netdata-v2.md §1.2.
-const std::vector<std::string> kNewerKeywords = {"FUNCTION_RESULT_BEGIN", "FUNCTION_RESULT_END", "EXIT", "HOST_DEFINE",
-                                                 "HOST_DEFINE_END", "HOST_LABEL", "HOST", "FUNCTION_PROGRESS", "CONFIG",
-                                                 "PLUGIN_KEEPALIVE", "TRUST_DURATIONS", "FUNCTION_DEL",
-                                                 "DYNCFG_ENABLE", "REPORT_JOB_STATUS"};
+const std::vector<std::string> kNewerKeywords = {"FUNCTION_RESULT_BEGIN",
+                                                 "FUNCTION_RESULT_END",
+                                                 "EXIT",
+                                                 "HOST_DEFINE",
+                                                 "HOST_DEFINE_END",
+                                                 "HOST_LABEL",
+                                                 "HOST",
+                                                 "FUNCTION_PROGRESS",
+                                                 "CONFIG",
+                                                 "PLUGIN_KEEPALIVE",
+                                                 "TRUST_DURATIONS",
+                                                 "FUNCTION_DEL",
+                                                 "DYNCFG_ENABLE",
+                                                 "REPORT_JOB_STATUS"};
 
 // Runs the plugin against vernemq-sim until it has sent `ticks` data blocks; its stdout.
 std::string run_plugin(const std::optional<std::string>& netdata_version, int ticks = 3) {

@@ -77,12 +77,12 @@ TEST(PrometheusText, NoLabelsNoBracesAndEmptyBraces) {
 }
 
 TEST(PrometheusText, HelpTypeAndOtherComments) {
-  const auto c = run(
-      "# HELP x Some \\n help \\\\ text with = and \"quotes\"\n"
-      "# TYPE x counter\n"
-      "# just a comment\n"
-      "#\n"
-      "x 1\n");
+  const auto c =
+      run("# HELP x Some \\n help \\\\ text with = and \"quotes\"\n"
+          "# TYPE x counter\n"
+          "# just a comment\n"
+          "#\n"
+          "x 1\n");
   EXPECT_TRUE(c.errors.empty());
   ASSERT_EQ(c.samples.size(), 1u);
   EXPECT_EQ(c.samples[0].line, 5u);
@@ -120,19 +120,19 @@ TEST(PrometheusText, WhitespaceInsideBracesAndTrailingComma) {
 }
 
 TEST(PrometheusText, FloatValuesAndSpecials) {
-  const auto c = run(
-      "a 1.5\n"
-      "b -2\n"
-      "c 1.4e+14\n"
-      "d +Inf\n"
-      "e -Inf\n"
-      "f NaN\n"
-      "g 1e400\n"
-      "h .5\n"
-      "i +3\n"
-      "j 18446744073709551615\n"
-      "k 18446744073709551616\n"
-      "l 0.0\n");
+  const auto c =
+      run("a 1.5\n"
+          "b -2\n"
+          "c 1.4e+14\n"
+          "d +Inf\n"
+          "e -Inf\n"
+          "f NaN\n"
+          "g 1e400\n"
+          "h .5\n"
+          "i +3\n"
+          "j 18446744073709551615\n"
+          "k 18446744073709551616\n"
+          "l 0.0\n");
   ASSERT_TRUE(c.errors.empty()) << format_error(c.errors[0]);
   ASSERT_EQ(c.samples.size(), 12u);
   EXPECT_DOUBLE_EQ(c.samples[0].value.as_double, 1.5);
@@ -175,12 +175,12 @@ TEST(PrometheusText, CrlfBlankLinesAndNoFinalNewline) {
 TEST(PrometheusText, NonContiguousFamiliesAreNotRejected) {
   // VerneMQ writes HELP/TYPE once, at a family's first series; later series of it follow
   // other families' TYPE lines.
-  const auto c = run(
-      "# TYPE a counter\n"
-      "a{v=\"4\"} 1\n"
-      "# TYPE b gauge\n"
-      "b 2\n"
-      "a{v=\"5\"} 3\n");
+  const auto c =
+      run("# TYPE a counter\n"
+          "a{v=\"4\"} 1\n"
+          "# TYPE b gauge\n"
+          "b 2\n"
+          "a{v=\"5\"} 3\n");
   EXPECT_TRUE(c.errors.empty());
   ASSERT_EQ(c.samples.size(), 3u);
   EXPECT_EQ(c.samples[2].name, "a");
@@ -229,22 +229,17 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, MalformedLine,
     ::testing::Values(Malformed{"9abc 1", 1, 1, "expected a metric name"},
                       Malformed{"a-b 1", 1, 2, "invalid character in metric name"},
-                      Malformed{"abc", 1, 4, "expected a value"},
-                      Malformed{"abc ", 1, 5, "expected a value"},
+                      Malformed{"abc", 1, 4, "expected a value"}, Malformed{"abc ", 1, 5, "expected a value"},
                       Malformed{"abc{a=\"1\"}1", 1, 11, "expected a space before the value"},
                       Malformed{"abc{a=\"1\" 1", 1, 11, "expected ',' or '}'"},
-                      Malformed{"abc{a=1} 1", 1, 7, "expected '\"'"},
-                      Malformed{"abc{a\"1\"} 1", 1, 6, "expected '='"},
+                      Malformed{"abc{a=1} 1", 1, 7, "expected '\"'"}, Malformed{"abc{a\"1\"} 1", 1, 6, "expected '='"},
                       Malformed{"abc{1a=\"1\"} 1", 1, 5, "expected a label name"},
                       Malformed{"abc{a=\"1} 1", 1, 12, "unterminated label value"},
                       Malformed{"abc{a=\"\\x\"} 1", 1, 8, "invalid escape"},
                       Malformed{"abc{a=\"1\",a=\"2\"} 1", 1, 11, "duplicate label name"},
-                      Malformed{"abc one", 1, 5, "invalid value"},
-                      Malformed{"abc 0x10", 1, 5, "invalid value"},
-                      Malformed{"abc 1,5", 1, 5, "invalid value"},
-                      Malformed{"abc ++1", 1, 5, "invalid value"},
-                      Malformed{"abc +-1", 1, 5, "invalid value"},
-                      Malformed{"abc 1 12.5", 1, 7, "invalid timestamp"},
+                      Malformed{"abc one", 1, 5, "invalid value"}, Malformed{"abc 0x10", 1, 5, "invalid value"},
+                      Malformed{"abc 1,5", 1, 5, "invalid value"}, Malformed{"abc ++1", 1, 5, "invalid value"},
+                      Malformed{"abc +-1", 1, 5, "invalid value"}, Malformed{"abc 1 12.5", 1, 7, "invalid timestamp"},
                       Malformed{"abc 1 2 3", 1, 9, "unexpected text after the timestamp"},
                       Malformed{"# TYPE abc", 1, 11, "expected a metric type"},
                       Malformed{"# TYPE abc countr", 1, 12, "expected a metric type"},
@@ -287,7 +282,7 @@ class FilteredCollect final : public SampleSink {
  public:
   std::string filter;   // returned by line_filters()
   std::string filter2;  // a second text, when not empty
-  std::string only;    // when set, only this name is wanted
+  std::string only;     // when set, only this name is wanted
   std::vector<Seen> samples;
   std::vector<ParseError> errors;
   std::vector<std::string> asked;
@@ -343,10 +338,10 @@ TEST(PrometheusTextFilter, OnlyLinesHoldingTheTextAreParsedAndLineNumbersStayExa
       "a 1\n"
       "# TYPE want counter\n"
       "b{x=\"unused{\"} 2\n"
-      "  want{l=\"v\"} 3\n"           // leading blanks: still the line's name
-      "other{t=\"want 9\"} 4\n"        // the text in a label value: the line is parsed, by its own name
+      "  want{l=\"v\"} 3\n"      // leading blanks: still the line's name
+      "other{t=\"want 9\"} 4\n"  // the text in a label value: the line is parsed, by its own name
       "c 5\n"
-      "wanted_too 6",                  // no final newline
+      "wanted_too 6",  // no final newline
       c);
   EXPECT_EQ(st.lines, 7u);
   EXPECT_EQ(st.filtered, 3u);  // lines 1, 3 and 6
@@ -497,7 +492,7 @@ TEST(PrometheusTextFilter, SameWantedSamplesAndErrorsAsAFullParseOnCorruptedBodi
 
 struct Parsed {
   std::vector<std::tuple<std::string, std::size_t, std::uint64_t, std::size_t>> samples;  // name, line, value, labels
-  std::vector<std::pair<std::size_t, std::size_t>> errors;                                 // line, column
+  std::vector<std::pair<std::size_t, std::size_t>> errors;                                // line, column
   std::vector<std::size_t> stats;  // lines, samples, skipped, filtered, errors, unterminated
 };
 
@@ -537,7 +532,8 @@ TEST(PrometheusTextStream, PiecesSplitAnywhereParseAsTheWholeBody) {
         std::size_t at = 0;
         while (at < body.size()) {
           // Mostly small pieces (down to one byte), sometimes the rest at once.
-          const std::size_t n = split % 7 == 0 ? body.size() - at : 1 + next(std::min<std::size_t>(body.size() - at, 9));
+          const std::size_t n =
+              split % 7 == 0 ? body.size() - at : 1 + next(std::min<std::size_t>(body.size() - at, 9));
           stream.feed(std::string_view(body).substr(at, n));
           at += n;
         }

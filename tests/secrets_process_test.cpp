@@ -30,7 +30,6 @@ using loopback::Response;
 using testing::Subprocess;
 using testing::TempDir;
 
-
 // What the server was sent: the credential itself, and the Authorization header as sent.
 struct Seen {
   std::string credential;
@@ -59,8 +58,7 @@ Seen credential_of(const Request& r) {
 //   Then for --check: 100 the labels again, 101 the metric name, 102 the reason phrase.
 class EchoServer {
  public:
-  EchoServer()
-      : server_([this](const Request& r) { return answer(r); }) {}
+  EchoServer() : server_([this](const Request& r) { return answer(r); }) {}
   [[nodiscard]] std::string url() const { return server_.url(); }
   [[nodiscard]] std::set<std::string> seen() {
     std::lock_guard lock(mu_);
@@ -81,7 +79,8 @@ class EchoServer {
     if (n == 3 || n == 102) {
       // The loopback server writes its own reason phrase; a raw response carries ours.
       resp.mode = Response::Mode::raw;
-      resp.body = "HTTP/1.1 500 " + s.credential + " " + s.authorization + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      resp.body =
+          "HTTP/1.1 500 " + s.credential + " " + s.authorization + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
       return resp;
     }
     if (n == 5 || n == 101) {
@@ -119,7 +118,8 @@ std::string b64(const std::string& s) {
   }
   if (i < s.size()) {
     const bool two = i + 1 < s.size();
-    const unsigned v = (static_cast<unsigned char>(s[i]) << 16) | (two ? static_cast<unsigned char>(s[i + 1]) << 8 : 0u);
+    const unsigned v =
+        (static_cast<unsigned char>(s[i]) << 16) | (two ? static_cast<unsigned char>(s[i + 1]) << 8 : 0u);
     out += kA[(v >> 18) & 63];
     out += kA[(v >> 12) & 63];
     out += two ? kA[(v >> 6) & 63] : '=';
@@ -135,16 +135,30 @@ TEST(SecretsProcess, EchoedCredentialsNeverReachAnyOutput) {
   ASSERT_EQ(::chmod(token_file.c_str(), 0600), 0);
   std::string url_with_userinfo = urlinfo.url();
   url_with_userinfo.insert(std::string("http://").size(), std::string("urluser:") + kUrlPassword + "@");
-  const std::string conf = dir.write("vernemq.conf",
-                                     "jobs:\n"
-                                     "  - name: basic\n    url: " + basic.url() + "\n    username: echouser\n    password: " + kPassword + "\n"
-                                     "  - name: apikey\n    url: " + apikey.url() + "\n    api_key: " + kApiKey + "\n"
-                                     "  - name: bearer\n    url: " + bearer.url() + "\n    bearer_token_file: " + token_file + "\n"
-                                     "  - name: urlinfo\n    url: " + url_with_userinfo + "\n"
-                                     "  - name: header\n    url: " + header.url() + "\n    headers:\n      Authorization: Bearer " + kHeaderToken + "\n");
+  const std::string conf =
+      dir.write("vernemq.conf",
+                "jobs:\n"
+                "  - name: basic\n    url: " +
+                    basic.url() + "\n    username: echouser\n    password: " + kPassword +
+                    "\n"
+                    "  - name: apikey\n    url: " +
+                    apikey.url() + "\n    api_key: " + kApiKey +
+                    "\n"
+                    "  - name: bearer\n    url: " +
+                    bearer.url() + "\n    bearer_token_file: " + token_file +
+                    "\n"
+                    "  - name: urlinfo\n    url: " +
+                    url_with_userinfo +
+                    "\n"
+                    "  - name: header\n    url: " +
+                    header.url() + "\n    headers:\n      Authorization: Bearer " + kHeaderToken + "\n");
   ASSERT_EQ(::chmod(conf.c_str(), 0600), 0);
 
-  const std::vector<std::string> secrets = {kPassword,     kApiKey, kTokenInFile, kUrlPassword, kHeaderToken,
+  const std::vector<std::string> secrets = {kPassword,
+                                            kApiKey,
+                                            kTokenInFile,
+                                            kUrlPassword,
+                                            kHeaderToken,
                                             b64(std::string("echouser:") + kPassword),
                                             b64(std::string("urluser:") + kUrlPassword)};
 
@@ -192,7 +206,8 @@ TEST(SecretsProcess, EchoedCredentialsNeverReachAnyOutput) {
   for (const std::string& s : secrets) {
     EXPECT_EQ(plugin.out().find(s), std::string::npos) << "on stdout: " << s;
     EXPECT_EQ(err.find(s), std::string::npos) << "on stderr: " << s;
-    for (const std::string& o : check_outputs) EXPECT_EQ(o.find(s), std::string::npos) << "in --check: " << s << "\n" << o;
+    for (const std::string& o : check_outputs)
+      EXPECT_EQ(o.find(s), std::string::npos) << "in --check: " << s << "\n" << o;
   }
 }
 
@@ -226,7 +241,8 @@ TEST_P(SecretsPermissions, WarnOnlyWhenASecretIsReadableByOthers) {
   Subprocess check({VMQ_PLUGIN_PATH, "--check", "--config", conf});
   ASSERT_TRUE(check.wait_exit(10s).has_value());
   const std::string& err = check.err();
-  const std::string conf_warning = "WARNING : main : " + conf + " holds passwords or API keys and can be read by every user";
+  const std::string conf_warning =
+      "WARNING : main : " + conf + " holds passwords or API keys and can be read by every user";
   EXPECT_EQ(err.find(conf_warning) != std::string::npos, p.expect_conf_warning) << err;
   if (p.expect_conf_warning) {
     EXPECT_NE(err.find("restrict it: chmod 600 " + conf), std::string::npos) << err;
@@ -235,15 +251,14 @@ TEST_P(SecretsPermissions, WarnOnlyWhenASecretIsReadableByOthers) {
   EXPECT_EQ(!token.empty() && err.find(token_warning) != std::string::npos, p.expect_token_warning) << err;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, SecretsPermissions,
-    ::testing::Values(PermissionCase{"password_world_readable", 0644, true, 0, true, false},
-                      PermissionCase{"password_private", 0600, true, 0, false, false},
-                      PermissionCase{"password_own_group", 0640, true, 0, false, false},
-                      PermissionCase{"no_secret_world_readable", 0644, false, 0, false, false},
-                      PermissionCase{"token_world_readable", 0600, false, 0644, false, true},
-                      PermissionCase{"token_private", 0644, false, 0600, false, false}),
-    [](const ::testing::TestParamInfo<PermissionCase>& i) { return std::string(i.param.what); });
+INSTANTIATE_TEST_SUITE_P(Table, SecretsPermissions,
+                         ::testing::Values(PermissionCase{"password_world_readable", 0644, true, 0, true, false},
+                                           PermissionCase{"password_private", 0600, true, 0, false, false},
+                                           PermissionCase{"password_own_group", 0640, true, 0, false, false},
+                                           PermissionCase{"no_secret_world_readable", 0644, false, 0, false, false},
+                                           PermissionCase{"token_world_readable", 0600, false, 0644, false, true},
+                                           PermissionCase{"token_private", 0644, false, 0600, false, false}),
+                         [](const ::testing::TestParamInfo<PermissionCase>& i) { return std::string(i.param.what); });
 
 }  // namespace
 }  // namespace vmq

@@ -117,7 +117,7 @@ TEST(SeriesStore, AnAbsentSeriesIsAGapNotARestart) {
   e.ok(0, {{"n", 1000, {{"a", 1000}, {"b", 7}}}});
   e.ok(1, {{"n", 2000, {{"a", 1010}, {"b", 7}}}});
   e.ok(2, {{"n", 3000, {{"b", 7}}}});  // a missing
-  EXPECT_EQ(e.count(2, "a"), 10);     // carries what is known, no guess
+  EXPECT_EQ(e.count(2, "a"), 10);      // carries what is known, no guess
   e.ok(3, {{"n", 4000, {{"b", 7}}}});
   EXPECT_EQ(e.count(3, "a"), 10);
   e.ok(4, {{"n", 5000, {{"a", 1040}, {"b", 7}}}});
@@ -261,7 +261,7 @@ TEST(SeriesStore, RatesAreRestartSafe) {
   EXPECT_FALSE(e.store.rate(0, 0).has_value());  // a baseline has no rate
   e.ok(1, {{"n", 101000, {{"a", 1050}}}});
   EXPECT_DOUBLE_EQ(*e.store.rate(0, 1), 50.0);
-  e.ok(2, {{"n", 250, {{"a", 10}}}});  // restarted 0.25 s ago: 10 events since
+  e.ok(2, {{"n", 250, {{"a", 10}}}});           // restarted 0.25 s ago: 10 events since
   EXPECT_DOUBLE_EQ(*e.store.rate(0, 2), 40.0);  // never negative, never a spike of 1050
   e.fail();
   EXPECT_FALSE(e.store.rate(0, 3).has_value());

@@ -134,7 +134,8 @@ TEST_F(ThreeNodes, AListenerStopped) {
   EXPECT_EQ(bs->listeners[0].status, "stopped");
   EXPECT_EQ(bs->num_online, 95u);
   const HealthView full = health(0, 4500, "/health/listeners_full_cluster", 503);
-  EXPECT_EQ(full.reasons, (std::vector<std::string>{"Cluster nodes not running: C@h", "Listeners are not ready on B@h: [mqtt]"}));
+  EXPECT_EQ(full.reasons,
+            (std::vector<std::string>{"Cluster nodes not running: C@h", "Listeners are not ready on B@h: [mqtt]"}));
   // The API: 95 of 100 connections on the stopped listener.
   const loopback::Response r = at(1, 4500, get("/api/v1/listener/show", {{"x-api-key", "k3y"}}));
   ASSERT_EQ(r.status, 200);
@@ -239,11 +240,15 @@ TEST(SimCluster, BadClusterKeysAreLocatedErrors) {
       {"cluster: {api_key: x}\n", "t:1:11: unknown key 'api_key'; expected one of: api_v1_key, max_conns"},
       {"cluster: {max_conns: lots}\n", "t:1:22: expected max_conns as a whole number of connections, got 'lots'"},
       {"cluster: [1]\n", "t:1:10: expected a map such as {api_v1_key: KEY, max_conns: 10000}, got a list"},
-      {"steps:\n  - {at: 1, cluster: {member: gone}}\n", "t:2:31: unknown membership 'gone'; expected one of: up, down, left"},
-      {"steps:\n  - {at: 1, cluster: {listener: \"Stopped!\"}}\n", "t:2:33: expected a listener status such as running or stopped"},
+      {"steps:\n  - {at: 1, cluster: {member: gone}}\n",
+       "t:2:31: unknown membership 'gone'; expected one of: up, down, left"},
+      {"steps:\n  - {at: 1, cluster: {listener: \"Stopped!\"}}\n",
+       "t:2:33: expected a listener status such as running or stopped"},
       {"steps:\n  - {at: 1, cluster: {}}\n", "t:2:22: cluster step does nothing"},
-      {"steps:\n  - {at: 1, cluster: {conns: -1}}\n", "t:2:30: expected conns as a whole number of connections, got '-1'"},
-      {"steps:\n  - {at: 1, cluster: {leave: true}}\n", "t:2:23: unknown key 'leave'; expected one of: member, listener, conns"},
+      {"steps:\n  - {at: 1, cluster: {conns: -1}}\n",
+       "t:2:30: expected conns as a whole number of connections, got '-1'"},
+      {"steps:\n  - {at: 1, cluster: {leave: true}}\n",
+       "t:2:23: unknown key 'leave'; expected one of: member, listener, conns"},
   };
   for (const BadYaml& c : cases) {
     try {
@@ -339,10 +344,11 @@ TEST(SimClusterHttp, EveryAllowListedSourceParsesAndFollowsTheScenario) {
 }
 
 TEST(SimCluster, ClusterStepsAreLogged) {
-  const Scenario sc = parse_scenario("nodes: [A@h, B@h]\nrepeat: 10\nsteps:\n"
-                                     "  - {at: 3, node: B@h, cluster: {member: down, listener: stopped, conns: 7}}\n"
-                                     "  - {at: 3, cluster: {member: up}}\n",
-                                     "t");
+  const Scenario sc = parse_scenario(
+      "nodes: [A@h, B@h]\nrepeat: 10\nsteps:\n"
+      "  - {at: 3, node: B@h, cluster: {member: down, listener: stopped, conns: 7}}\n"
+      "  - {at: 3, cluster: {member: up}}\n",
+      "t");
   EXPECT_EQ(describe_cluster_steps_at(sc, 13),
             (std::vector<std::string>{"line 4, node B@h: cluster member down listener stopped conns 7",
                                       "line 5, all nodes: cluster member up"}));

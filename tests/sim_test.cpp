@@ -62,7 +62,8 @@ TEST(SimScenario, DefaultsAndTheTwentyStandardCountersComeFirst) {
 
 TEST(SimScenario, EmptyPrefixAndUnknownReasonsAreAccepted) {
   const Scenario sc = parse_scenario(
-      "prefix: \"\"\nnodes: [a@h, b@h]\nsteps:\n  - {at: 2, add: {brand_new: 3, received: {other_new: 1}}}\n", "t.yaml");
+      "prefix: \"\"\nnodes: [a@h, b@h]\nsteps:\n  - {at: 2, add: {brand_new: 3, received: {other_new: 1}}}\n",
+      "t.yaml");
   EXPECT_EQ(sc.prefix, "");
   EXPECT_EQ(sc.nodes, (std::vector<std::string>{"a@h", "b@h"}));
   ASSERT_EQ(sc.counters.size(), 22u);
@@ -98,23 +99,23 @@ TEST_P(SimScenarioErrors, ReportFileLineColumnAndWhatWasExpected) {
 // Columns are 1-based positions of the offending token, counted by hand from the YAML text.
 INSTANTIATE_TEST_SUITE_P(
     Cases, SimScenarioErrors,
-    ::testing::Values(
-        BadScenario{"steps:\n  - {at: 1, fault: boom}\n", "2:20", "unknown fault 'boom'"},
-        BadScenario{"steps:\n  - {at: x}\n", "2:10", "expected 'at' as whole seconds"},
-        BadScenario{"steps:\n  - {at: -1, add: {success: 1}}\n", "2:10", "expected 'at'"},
-        BadScenario{"stepz: []\n", "1:1", "unknown key 'stepz'"},
-        BadScenario{"steps:\n  - {at: 1, ad: {success: 1}}\n", "2:13", "unknown key 'ad'"},
-        BadScenario{"steps:\n  - {at: 1}\n", "2:5", "step does nothing"},
-        BadScenario{"steps:\n  - {add: {success: 1}}\n", "2:5", "no 'at'"},
-        BadScenario{"nodes: [a@h]\nsteps:\n  - {at: 1, node: b@h, restart: true}\n", "3:19", "unknown node 'b@h'"},
-        BadScenario{"repeat: 10\nsteps:\n  - {at: 10, restart: true}\n", "3:10", "below repeat (10)"},
-        BadScenario{"steps:\n  - {at: 1, add: {v5: 1}}\n", "2:19", "'v5' is not a key"},
-        BadScenario{"steps:\n  - {at: 1, add: {Bad-Name: 1}}\n", "2:19", "expected a reason code name"},
-        BadScenario{"steps:\n  - {at: 1, rate: {success: fast}}\n", "2:29", "packets per second"},
-        BadScenario{"steps:\n  - {at: 1, restart: maybe}\n", "2:22", "expected true or false"},
-        BadScenario{"steps:\n  - {at: 1, add: {success: 1}\n", "3:1", "invalid YAML"},
-        BadScenario{"nodes: []\n", "1:8", "non-empty list of node names"},
-        BadScenario{"prefix: \"bad prefix\"\n", "1:9", "metric name prefix"}));
+    ::testing::Values(BadScenario{"steps:\n  - {at: 1, fault: boom}\n", "2:20", "unknown fault 'boom'"},
+                      BadScenario{"steps:\n  - {at: x}\n", "2:10", "expected 'at' as whole seconds"},
+                      BadScenario{"steps:\n  - {at: -1, add: {success: 1}}\n", "2:10", "expected 'at'"},
+                      BadScenario{"stepz: []\n", "1:1", "unknown key 'stepz'"},
+                      BadScenario{"steps:\n  - {at: 1, ad: {success: 1}}\n", "2:13", "unknown key 'ad'"},
+                      BadScenario{"steps:\n  - {at: 1}\n", "2:5", "step does nothing"},
+                      BadScenario{"steps:\n  - {add: {success: 1}}\n", "2:5", "no 'at'"},
+                      BadScenario{"nodes: [a@h]\nsteps:\n  - {at: 1, node: b@h, restart: true}\n", "3:19",
+                                  "unknown node 'b@h'"},
+                      BadScenario{"repeat: 10\nsteps:\n  - {at: 10, restart: true}\n", "3:10", "below repeat (10)"},
+                      BadScenario{"steps:\n  - {at: 1, add: {v5: 1}}\n", "2:19", "'v5' is not a key"},
+                      BadScenario{"steps:\n  - {at: 1, add: {Bad-Name: 1}}\n", "2:19", "expected a reason code name"},
+                      BadScenario{"steps:\n  - {at: 1, rate: {success: fast}}\n", "2:29", "packets per second"},
+                      BadScenario{"steps:\n  - {at: 1, restart: maybe}\n", "2:22", "expected true or false"},
+                      BadScenario{"steps:\n  - {at: 1, add: {success: 1}\n", "3:1", "invalid YAML"},
+                      BadScenario{"nodes: []\n", "1:8", "non-empty list of node names"},
+                      BadScenario{"prefix: \"bad prefix\"\n", "1:9", "metric name prefix"}));
 
 TEST(SimScenario, ForWithoutFaultIsRejectedAtTheForValue) {
   try {
@@ -133,7 +134,8 @@ TEST(SimScenario, MissingFileIsAnError) {
 // The timeline: values as a function of elapsed time
 
 TEST(SimTimeline, RatesIncrementOncePerWholeSecondFromTheSecondAfterTheStep) {
-  const Timeline tl(parse_scenario("steps:\n  - {at: 0, rate: {success: 20, v4: 3}}\n  - {at: 5, rate: {success: 1}}\n", "t"));
+  const Timeline tl(
+      parse_scenario("steps:\n  - {at: 0, rate: {success: 20, v4: 3}}\n  - {at: 5, rate: {success: 1}}\n", "t"));
   const std::size_t ok = sent(tl.scenario(), "success");
   auto at = [&](std::int64_t ms) { return tl.snapshot(0, ms).counters; };
   EXPECT_EQ(at(-1)[ok], 0u);
@@ -151,12 +153,12 @@ TEST(SimTimeline, RatesIncrementOncePerWholeSecondFromTheSecondAfterTheStep) {
 }
 
 TEST(SimTimeline, AddAppearsExactlyAtItsSecondAndRestartZeroes) {
-  const Timeline tl(parse_scenario(
-      "nodes: [a@h, b@h]\nsteps:\n"
-      "  - {at: 0, rate: {success: 2}}\n"
-      "  - {at: 3, add: {not_authorized: 7, received: {v4: 4}}}\n"
-      "  - {at: 6, node: b@h, restart: true}\n",
-      "t"));
+  const Timeline tl(
+      parse_scenario("nodes: [a@h, b@h]\nsteps:\n"
+                     "  - {at: 0, rate: {success: 2}}\n"
+                     "  - {at: 3, add: {not_authorized: 7, received: {v4: 4}}}\n"
+                     "  - {at: 6, node: b@h, restart: true}\n",
+                     "t"));
   const Scenario& sc = tl.scenario();
   const std::size_t na = sent(sc, "not_authorized");
   const std::size_t ok = sent(sc, "success");
@@ -177,13 +179,13 @@ TEST(SimTimeline, AddAppearsExactlyAtItsSecondAndRestartZeroes) {
 }
 
 TEST(SimTimeline, FaultWindowsAndFaultsUntilChanged) {
-  const Timeline tl(parse_scenario(
-      "steps:\n"
-      "  - {at: 0, rate: {success: 1}}\n"
-      "  - {at: 3, fault: http_503, for: 2}\n"
-      "  - {at: 8, fault: hang}\n"
-      "  - {at: 11, fault: none}\n",
-      "t"));
+  const Timeline tl(
+      parse_scenario("steps:\n"
+                     "  - {at: 0, rate: {success: 1}}\n"
+                     "  - {at: 3, fault: http_503, for: 2}\n"
+                     "  - {at: 8, fault: hang}\n"
+                     "  - {at: 11, fault: none}\n",
+                     "t"));
   EXPECT_EQ(tl.snapshot(0, 2999).fault, Fault::none);
   EXPECT_EQ(tl.snapshot(0, 3000).fault, Fault::http_503);
   EXPECT_EQ(tl.snapshot(0, 4999).fault, Fault::http_503);
@@ -265,7 +267,8 @@ TEST(SimTimeline, RepeatingCyclesMatchASecondBySecondReference) {
 }
 
 TEST(SimTimeline, StepsAtAndDescribeNameWhatHappens) {
-  const Timeline tl(parse_scenario("repeat: 10\nsteps:\n  - {at: 3, add: {not_authorized: 7}, fault: http_503, for: 2}\n", "t"));
+  const Timeline tl(
+      parse_scenario("repeat: 10\nsteps:\n  - {at: 3, add: {not_authorized: 7}, fault: http_503, for: 2}\n", "t"));
   EXPECT_EQ(tl.steps_at(3).size(), 1u);
   EXPECT_EQ(tl.steps_at(13).size(), 1u);
   EXPECT_TRUE(tl.steps_at(4).empty());
@@ -341,7 +344,8 @@ struct ParsedBody {
     }
   }
 
-  [[nodiscard]] std::optional<std::string> value(std::string_view name, std::string_view label, std::string_view v) const {
+  [[nodiscard]] std::optional<std::string> value(std::string_view name, std::string_view label,
+                                                 std::string_view v) const {
     for (const Sample& s : samples) {
       if (s.name != name) continue;
       for (const auto& [k, lv] : s.labels) {
@@ -353,8 +357,10 @@ struct ParsedBody {
 };
 
 TEST(SimBody, HasVerneMqShape) {
-  const Timeline tl(parse_scenario(
-      "nodes: [VerneMQ@10.1.2.3]\nsteps:\n  - {at: 0, rate: {success: 20, v4: 2}, add: {not_authorized: 7, weird_new: 5}}\n", "t"));
+  const Timeline tl(
+      parse_scenario("nodes: [VerneMQ@10.1.2.3]\nsteps:\n  - {at: 0, rate: {success: 20, v4: 2}, add: {not_authorized: "
+                     "7, weird_new: 5}}\n",
+                     "t"));
   const VernemqBody body(tl.scenario(), 0);
   std::string text;
   body.render(tl.snapshot(0, 3500), text);
@@ -411,8 +417,9 @@ TEST(SimBody, HasVerneMqShape) {
   ASSERT_GT(first_reason, first_v4 + 1);
   EXPECT_NE(p.samples[first_v4 + 1].name, "vernemq_mqtt_puback_sent");
   EXPECT_EQ(p.samples[first_reason].labels[1], (std::pair<std::string, std::string>{"mqtt_version", "5"}));
-  EXPECT_EQ(text.find("vernemq_mqtt_puback_sent{node=\"VerneMQ@10.1.2.3\",mqtt_version=\"5\",reason_code=\"success\"} 60\n"),
-            text.find("vernemq_mqtt_puback_sent{node=\"VerneMQ@10.1.2.3\",mqtt_version=\"5\""));
+  EXPECT_EQ(
+      text.find("vernemq_mqtt_puback_sent{node=\"VerneMQ@10.1.2.3\",mqtt_version=\"5\",reason_code=\"success\"} 60\n"),
+      text.find("vernemq_mqtt_puback_sent{node=\"VerneMQ@10.1.2.3\",mqtt_version=\"5\""));
   // The reason block is not preceded by its own HELP.
   const std::size_t block = text.find("vernemq_mqtt_puback_sent{node=\"VerneMQ@10.1.2.3\",mqtt_version=\"5\"");
   EXPECT_EQ(text.rfind("# HELP vernemq_mqtt_puback_sent "), text.find("# HELP vernemq_mqtt_puback_sent "));
@@ -468,7 +475,9 @@ TEST(SimRespond, PathsMethodsNegotiationAndApiKey) {
   EXPECT_EQ(call(get("/metrics", {{"Authorization", "Basic czNjcmV0Ong="}})).status, 200);
   EXPECT_EQ(call(get("/metrics", {{"Authorization", "Basic d3Jvbmc6eA=="}})).status, 401);
   EXPECT_EQ(call(get("/metrics", {{"x-api-key", "s3cret"}, {"Accept", "application/openmetrics-text"}})).status, 406);
-  EXPECT_EQ(call(get("/metrics", {{"x-api-key", "s3cret"}, {"Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1"}})).status, 200);
+  EXPECT_EQ(
+      call(get("/metrics", {{"x-api-key", "s3cret"}, {"Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1"}})).status,
+      200);
 
   const auto health = call(get("/health"));
   EXPECT_EQ(health.status, 200);
@@ -490,19 +499,21 @@ TEST(SimRespond, PathsMethodsNegotiationAndApiKey) {
 }
 
 TEST(SimRespond, EveryFaultMode) {
-  const Timeline tl(parse_scenario(
-      "steps:\n"
-      "  - {at: 1, fault: http_503, for: 1}\n"
-      "  - {at: 2, fault: http_500, for: 1}\n"
-      "  - {at: 3, fault: http_401, for: 1}\n"
-      "  - {at: 4, fault: hang, for: 1}\n"
-      "  - {at: 5, fault: close, for: 1}\n"
-      "  - {at: 6, fault: garbage, for: 1}\n"
-      "  - {at: 7, fault: not_vernemq, for: 1}\n"
-      "  - {at: 8, fault: trickle, for: 1}\n",
-      "t"));
+  const Timeline tl(
+      parse_scenario("steps:\n"
+                     "  - {at: 1, fault: http_503, for: 1}\n"
+                     "  - {at: 2, fault: http_500, for: 1}\n"
+                     "  - {at: 3, fault: http_401, for: 1}\n"
+                     "  - {at: 4, fault: hang, for: 1}\n"
+                     "  - {at: 5, fault: close, for: 1}\n"
+                     "  - {at: 6, fault: garbage, for: 1}\n"
+                     "  - {at: 7, fault: not_vernemq, for: 1}\n"
+                     "  - {at: 8, fault: trickle, for: 1}\n",
+                     "t"));
   const VernemqBody body(tl.scenario(), 0);
-  auto at = [&](int s, std::string path = "/metrics") { return respond(tl, body, 0, get(std::move(path)), s * 1000 + 500, 1); };
+  auto at = [&](int s, std::string path = "/metrics") {
+    return respond(tl, body, 0, get(std::move(path)), s * 1000 + 500, 1);
+  };
   using Mode = loopback::Response::Mode;
 
   EXPECT_EQ(at(0).status, 200);
@@ -719,24 +730,26 @@ void sleep_until_elapsed(std::chrono::system_clock::time_point start, std::chron
 }
 
 TEST(SimRespond, BodyFaultsHideCorruptAndLeaveOutSeries) {
-  const Timeline tl(parse_scenario(
-      "steps:\n"
-      "  - {at: 0, add: {not_authorized: 4, success: 9}}\n"
-      "  - {at: 1, fault: hide, series: [not_authorized], for: 1}\n"
-      "  - {at: 2, fault: corrupt, series: [not_authorized, v4], for: 1}\n"
-      "  - {at: 3, fault: absent, for: 1}\n",
-      "t"));
+  const Timeline tl(
+      parse_scenario("steps:\n"
+                     "  - {at: 0, add: {not_authorized: 4, success: 9}}\n"
+                     "  - {at: 1, fault: hide, series: [not_authorized], for: 1}\n"
+                     "  - {at: 2, fault: corrupt, series: [not_authorized, v4], for: 1}\n"
+                     "  - {at: 3, fault: absent, for: 1}\n",
+                     "t"));
   const VernemqBody body(tl.scenario(), 0);
   auto at = [&](int s) { return respond(tl, body, 0, get("/metrics"), s * 1000 + 500, 1); };
-  const std::string na = "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"not_authorized\"} ";
-  const std::string ok = "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 9\n";
+  const std::string na =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"not_authorized\"} ";
+  const std::string ok =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 9\n";
   const std::string v4 = "vernemq_mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"4\"} 0";
   const auto normal = at(0);
   EXPECT_NE(normal.body.find(na + "4\n"), std::string::npos);
   const auto hidden = at(1);
   EXPECT_EQ(hidden.status, 200);
-  EXPECT_EQ(hidden.body.find(na), std::string::npos);     // the line is gone
-  EXPECT_NE(hidden.body.find(ok), std::string::npos);     // the others stay
+  EXPECT_EQ(hidden.body.find(na), std::string::npos);          // the line is gone
+  EXPECT_NE(hidden.body.find(ok), std::string::npos);          // the others stay
   EXPECT_TRUE(hidden.body.find("\n\n") == std::string::npos);  // and no empty line is left behind
   const auto corrupt = at(2);
   EXPECT_NE(corrupt.body.find(na + "4oops\n"), std::string::npos);
@@ -765,8 +778,10 @@ TEST(SimProcess, MergedNodesShareOneListenerAndOneBody) {
   const auto eps = endpoints_of(sim.read_ready());
   ASSERT_TRUE(sim.ready());
   ASSERT_EQ(eps.size(), 1u);  // one listener for both
-  const std::string b_success = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.2\",mqtt_version=\"5\",reason_code=\"success\"} 777777\n";
-  const std::string a_success = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 0\n";
+  const std::string b_success =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.2\",mqtt_version=\"5\",reason_code=\"success\"} 777777\n";
+  const std::string a_success =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 0\n";
   sleep_until_elapsed(sim.start_time(), 550ms);
   const HttpResult first = http_get(eps[0].second);
   ASSERT_EQ(first.status, 200);
@@ -798,16 +813,22 @@ TEST(SimProcess, ServesTheScenarioExactlyOnTwoNodes) {
   // Half a second past a whole wall-clock second, so that scenario changes never race scrapes.
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count() % 1000, 500);
 
-  const std::string ok_a = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"}";
-  const std::string na_a = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"not_authorized\"}";
-  const std::string ok_b = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.2\",mqtt_version=\"5\",reason_code=\"success\"}";
-  const std::string na_b = "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.2\",mqtt_version=\"5\",reason_code=\"not_authorized\"}";
+  const std::string ok_a =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"}";
+  const std::string na_a =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"not_authorized\"}";
+  const std::string ok_b =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.2\",mqtt_version=\"5\",reason_code=\"success\"}";
+  const std::string na_b =
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.2\",mqtt_version=\"5\",reason_code=\"not_authorized\"}";
 
   // What the scenario says for whole elapsed second n (n < 0: before the start): success grows
   // by 20 per whole second; the adds land at 1; b restarts at 2, after that second's increment.
   auto ok_a_at = [](std::int64_t n) -> std::uint64_t { return n <= 0 ? 0 : 20 * static_cast<std::uint64_t>(n); };
   auto na_a_at = [](std::int64_t n) -> std::uint64_t { return n >= 1 ? 7 : 0; };
-  auto ok_b_at = [](std::int64_t n) -> std::uint64_t { return n < 2 ? (n <= 0 ? 0 : 20 * static_cast<std::uint64_t>(n)) : 20 * static_cast<std::uint64_t>(n - 2); };
+  auto ok_b_at = [](std::int64_t n) -> std::uint64_t {
+    return n < 2 ? (n <= 0 ? 0 : 20 * static_cast<std::uint64_t>(n)) : 20 * static_cast<std::uint64_t>(n - 2);
+  };
   auto na_b_at = [](std::int64_t n) -> std::uint64_t { return n == 1 ? 1 : 0; };
   auto second_of = [](const HttpResult& r) { return r.elapsed_ms() >= 0 ? r.elapsed_ms() / 1000 : -1; };
 
@@ -889,7 +910,9 @@ TEST(SimProcess, FaultModesOverRealSockets) {
   const HttpResult back = http_get(eps[8].second);
   ASSERT_EQ(back.status, 200);
   ASSERT_EQ(back.elapsed_ms() / 1000, 2);
-  EXPECT_EQ(value_in(back.body, "vernemq_mqtt_puback_sent{node=\"recovers\",mqtt_version=\"5\",reason_code=\"success\"}"), 20u);
+  EXPECT_EQ(
+      value_in(back.body, "vernemq_mqtt_puback_sent{node=\"recovers\",mqtt_version=\"5\",reason_code=\"success\"}"),
+      20u);
 
   // SIGINT too, with a hung and a trickling connection open: it must still exit at once.
   std::thread hung([&] { (void)http_get(eps[3].second, 5000); });
@@ -910,7 +933,8 @@ TEST(SimProcess, EmptyPrefixBeforeTheStartAllZero) {
   ASSERT_EQ(r.status, 200);
   ASSERT_LT(r.elapsed_ms(), 0);  // the timeline starts ≥ 0.5 s after the ready line
   EXPECT_EQ(r.body.find("vernemq_"), std::string::npos);
-  EXPECT_EQ(value_in(r.body, "mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"}"), 0u);
+  EXPECT_EQ(value_in(r.body, "mqtt_puback_sent{node=\"VerneMQ@127.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"}"),
+            0u);
   EXPECT_EQ(r.body.rfind("# HELP socket_open ", 0), 0u);
   EXPECT_EQ(sim.stop(), 0);
 }

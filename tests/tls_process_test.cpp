@@ -30,8 +30,8 @@ class TlsServer {
     key_ = dir.path() + "/key.pem";
     Subprocess gen({"/bin/sh", "-c",
                     "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-                    "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" + key_ + "' -out '" + cert_ +
-                        "' 2>&1"});
+                    "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+                        key_ + "' -out '" + cert_ + "' 2>&1"});
     const auto code = gen.wait_exit(30s);
     if (code != 0) {
       ADD_FAILURE() << "openssl could not make a certificate (is the openssl package installed?): " << gen.out();
@@ -39,9 +39,10 @@ class TlsServer {
     }
     // -WWW serves GET /NAME from the current directory; port 0 picks a free port, printed as
     // "ACCEPT 127.0.0.1:PORT".
-    server_ = std::make_unique<Subprocess>(std::vector<std::string>{
-        "/bin/sh", "-c",
-        "cd '" + dir.path() + "' && exec openssl s_server -accept 127.0.0.1:0 -WWW -cert '" + cert_ + "' -key '" + key_ + "'"});
+    server_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{"/bin/sh", "-c",
+                                 "cd '" + dir.path() + "' && exec openssl s_server -accept 127.0.0.1:0 -WWW -cert '" +
+                                     cert_ + "' -key '" + key_ + "'"});
     if (!server_->wait_for_stdout("ACCEPT", 10s)) {
       ADD_FAILURE() << "openssl s_server did not start: " << server_->out() << server_->err();
       return;
@@ -83,14 +84,17 @@ TEST(TlsProcess, VerificationIsOnByDefaultAndTlsCaMakesItPass) {
   }
   // tls_ca: the same server is trusted and the body is read.
   {
-    const auto j = check(dir.write("ca.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_ca: " + tls.cert() + "\n"));
+    const auto j = check(
+        dir.write("ca.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_ca: " + tls.cert() + "\n"));
     const auto& job = j["jobs"][0];
     EXPECT_EQ(job["ok"], true) << job.dump();
-    EXPECT_EQ(job["nodes"][0]["mqtt5_puback_sent_by_reason"]["success"], testing::kSuccessBase + 4 * testing::kSuccessStep);
+    EXPECT_EQ(job["nodes"][0]["mqtt5_puback_sent_by_reason"]["success"],
+              testing::kSuccessBase + 4 * testing::kSuccessStep);
   }
   // tls_skip_verify: accepted without a CA (the user said so).
   {
-    const auto j = check(dir.write("skip.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_skip_verify: true\n"));
+    const auto j =
+        check(dir.write("skip.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_skip_verify: true\n"));
     EXPECT_EQ(j["jobs"][0]["ok"], true) << j.dump();
   }
   // A CA that did not sign it: refused.
@@ -99,7 +103,8 @@ TEST(TlsProcess, VerificationIsOnByDefaultAndTlsCaMakesItPass) {
     other.write("metrics", "x\n");
     TlsServer unrelated(other);
     ASSERT_TRUE(unrelated.ready());
-    const auto j = check(dir.write("wrong-ca.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_ca: " + unrelated.cert() + "\n"));
+    const auto j = check(dir.write(
+        "wrong-ca.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_ca: " + unrelated.cert() + "\n"));
     EXPECT_EQ(j["jobs"][0]["ok"], false) << j.dump();
   }
 }
@@ -109,8 +114,9 @@ TEST(TlsProcess, PluginChartsOverTlsWithTlsCa) {
   dir.write("metrics", testing::vernemq_body(1));
   TlsServer tls(dir);
   ASSERT_TRUE(tls.ready());
-  const std::string conf = dir.write("vernemq.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_ca: " + tls.cert() +
-                                                        "\n  - name: untrusted\n    url: " + tls.url() + "\n");
+  const std::string conf =
+      dir.write("vernemq.conf", "jobs:\n  - name: tls\n    url: " + tls.url() + "\n    tls_ca: " + tls.cert() +
+                                    "\n  - name: untrusted\n    url: " + tls.url() + "\n");
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
   plugin.pump(3500ms);
   plugin.signal(SIGTERM);
@@ -121,7 +127,8 @@ TEST(TlsProcess, PluginChartsOverTlsWithTlsCa) {
   ASSERT_TRUE(v.ok()) << v.error_report();
   EXPECT_GE(v.points_of("vernemq_tls.mqtt_puback_sent_reason").size(), 2u) << plugin.err();
   EXPECT_EQ(v.chart("vernemq_untrusted.mqtt_puback_sent_reason"), nullptr);
-  EXPECT_NE(plugin.err().find("untrusted : scrape failed: TLS certificate verification failed"), std::string::npos) << plugin.err();
+  EXPECT_NE(plugin.err().find("untrusted : scrape failed: TLS certificate verification failed"), std::string::npos)
+      << plugin.err();
 }
 
 }  // namespace

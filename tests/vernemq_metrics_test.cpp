@@ -30,9 +30,9 @@ TEST(VerneMQMetrics, Version2WithDefaultPrefix) {
   const NodeMetrics& n = s.nodes[0];
   EXPECT_EQ(n.node, "VerneMQ@192.0.2.10");
   const std::map<std::string, std::uint64_t> expected = {
-      {"success", 1000},           {"no_matching_subscribers", 2}, {"unspecified_error", 3},
-      {"impl_specific_error", 4},  {"not_authorized", 5},          {"topic_name_invalid", 6},
-      {"packet_id_in_use", 7},     {"quota_exceeded", 8},          {"payload_format_invalid", 9}};
+      {"success", 1000},          {"no_matching_subscribers", 2}, {"unspecified_error", 3},
+      {"impl_specific_error", 4}, {"not_authorized", 5},          {"topic_name_invalid", 6},
+      {"packet_id_in_use", 7},    {"quota_exceeded", 8},          {"payload_format_invalid", 9}};
   EXPECT_EQ(reasons_of(n), expected);
   // Reasons keep the body's order.
   EXPECT_EQ(n.puback_sent_v5[0].reason, "success");
@@ -209,7 +209,8 @@ TEST(VerneMQMetrics, ChartedLinesWithLeadingBlanksOrCrlfStillCount) {
 TEST(VerneMQMetrics, AChartedNameInsideAnotherFamilysLineIsNotASample) {
   const std::string body =
       "vernemq_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"success\"} 1\n"
-      "vernemq_log_line{text=\"vernemq_mqtt_puback_sent{node=\\\"n\\\",mqtt_version=\\\"5\\\",reason_code=\\\"quota_exceeded\\\"} 9\"} 1\n"
+      "vernemq_log_line{text=\"vernemq_mqtt_puback_sent{node=\\\"n\\\",mqtt_version=\\\"5\\\",reason_code=\\\"quota_"
+      "exceeded\\\"} 9\"} 1\n"
       "# HELP vernemq_other vernemq_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"not_authorized\"} 7\n";
   VerneMQScrape s;
   extract_vernemq(body, s);
@@ -237,9 +238,10 @@ TEST(VerneMQMetrics, OtherFamiliesAfterDetectionAreSkippedNotChecked) {
 TEST(VerneMQMetrics, LongCustomPrefixIsFoundAndFiltered) {
   const std::string prefix(120, 'p');
   VerneMQScrape s;
-  extract_vernemq("other 1\n" + prefix + "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"success\"} 3\n" +
-                      "x" + prefix + "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"quota_exceeded\"} 4\n" +
-                      prefix + "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"not_authorized\"} 5\n",
+  extract_vernemq("other 1\n" + prefix +
+                      "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"success\"} 3\n" + "x" + prefix +
+                      "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"quota_exceeded\"} 4\n" + prefix +
+                      "_mqtt_puback_sent{node=\"n\",mqtt_version=\"5\",reason_code=\"not_authorized\"} 5\n",
                   s);
   EXPECT_EQ(s.prefix, prefix + "_");
   ASSERT_EQ(s.n_nodes, 1u);
@@ -363,10 +365,15 @@ TEST(VerneMQCaptures, AllReasonCodesMatchTheReadme) {
   ASSERT_EQ(s.n_nodes, 1u);
   EXPECT_EQ(s.prefix, "vernemq_");
   EXPECT_EQ(s.nodes[0].node, "VerneMQ@127.0.0.1");
-  const std::map<std::string, std::uint64_t> expected = {
-      {"success", 4},           {"no_matching_subscribers", 1}, {"unspecified_error", 1},
-      {"impl_specific_error", 2}, {"not_authorized", 4},        {"topic_name_invalid", 3},
-      {"packet_id_in_use", 1},  {"quota_exceeded", 1},          {"payload_format_invalid", 1}};
+  const std::map<std::string, std::uint64_t> expected = {{"success", 4},
+                                                         {"no_matching_subscribers", 1},
+                                                         {"unspecified_error", 1},
+                                                         {"impl_specific_error", 2},
+                                                         {"not_authorized", 4},
+                                                         {"topic_name_invalid", 3},
+                                                         {"packet_id_in_use", 1},
+                                                         {"quota_exceeded", 1},
+                                                         {"payload_format_invalid", 1}};
   EXPECT_EQ(reasons_of(s.nodes[0]), expected);
 }
 

@@ -19,13 +19,13 @@ namespace vmq {
 
 struct ClusterLimits {
   std::size_t max_body_bytes = 4u * 1024u * 1024u;  // a 50-node status.json is ~30 KB
-  std::size_t max_depth = 16;                        // status.json needs 6
-  std::size_t max_values = 200000;                   // JSON values in one body
-  std::size_t max_members = 256;                     // per node's view; the rest counted
-  std::size_t max_nodes = 256;                       // entries of status.json
-  std::size_t max_listeners = 64;                    // per node; the rest counted
-  std::size_t max_reasons = 16;                      // health reasons kept
-  std::size_t max_string = 256;                      // bytes kept of any name or text
+  std::size_t max_depth = 16;                       // status.json needs 6
+  std::size_t max_values = 200000;                  // JSON values in one body
+  std::size_t max_members = 256;                    // per node's view; the rest counted
+  std::size_t max_nodes = 256;                      // entries of status.json
+  std::size_t max_listeners = 64;                   // per node; the rest counted
+  std::size_t max_reasons = 16;                     // health reasons kept
+  std::size_t max_string = 256;                     // bytes kept of any name or text
 };
 
 struct ClusterMember {
@@ -38,7 +38,7 @@ struct ClusterListener {
   std::string status;  // running, stopped, ...
   std::string ip;
   std::uint32_t port = 0;
-  std::optional<std::uint64_t> max_conns;     // nullopt: "infinity" or not given
+  std::optional<std::uint64_t> max_conns;  // nullopt: "infinity" or not given
   bool max_conns_infinite = false;
   std::optional<std::uint64_t> active_conns;  // the API only
   std::optional<std::uint64_t> all_conns;     // the API only
@@ -50,10 +50,10 @@ struct NodeStatus {
   std::string version;
   std::optional<std::uint64_t> num_online;
   std::optional<std::uint64_t> num_offline;
-  std::vector<ClusterMember> members;   // mystatus, in body order
-  std::size_t members_dropped = 0;      // beyond ClusterLimits::max_members
+  std::vector<ClusterMember> members;  // mystatus, in body order
+  std::size_t members_dropped = 0;     // beyond ClusterLimits::max_members
   std::vector<ClusterListener> listeners;
-  std::size_t listeners_dropped = 0;    // beyond ClusterLimits::max_listeners
+  std::size_t listeners_dropped = 0;  // beyond ClusterLimits::max_listeners
 };
 
 struct StatusView {
@@ -113,11 +113,11 @@ ClusterParseResult parse_api_listener_show(std::string_view body, ApiListenerVie
 
 // The cluster as the node `local` sees it in /status.json, for charts and alerts.
 struct MemberSummary {
-  bool known = false;                  // `local` has an entry
+  bool known = false;  // `local` has an entry
   std::size_t running = 0;
   std::size_t not_running = 0;
-  std::vector<std::string> down;       // names seen not running, in body order
-  std::size_t disagreeing_nodes = 0;   // other entries whose view differs from `local`'s (netsplit)
+  std::vector<std::string> down;      // names seen not running, in body order
+  std::size_t disagreeing_nodes = 0;  // other entries whose view differs from `local`'s (netsplit)
 };
 [[nodiscard]] MemberSummary summarize_members(const StatusView& status, std::string_view local);
 

@@ -24,11 +24,11 @@ enum class ClusterSource : std::uint8_t {
 
 struct ClusterSourceSpec {
   ClusterSource id;
-  std::string_view key;       // the name in the job's configuration and in messages
-  std::string_view path;      // the exact request path; no query string, ever
-  bool needs_api_key;         // VerneMQ's default auth mode for the module is apikey
-  int since_major;            // first VerneMQ major version that serves it (absent → 404)
-  std::string_view what;      // for logs: what the source gives
+  std::string_view key;   // the name in the job's configuration and in messages
+  std::string_view path;  // the exact request path; no query string, ever
+  bool needs_api_key;     // VerneMQ's default auth mode for the module is apikey
+  int since_major;        // first VerneMQ major version that serves it (absent → 404)
+  std::string_view what;  // for logs: what the source gives
 };
 
 // The allow-list. Adding a row is the only way to let the plugin request a new path.
@@ -36,8 +36,8 @@ inline constexpr std::array<ClusterSourceSpec, 5> kClusterSources{{
     {ClusterSource::status_json, "status_json", "/status.json", false, 1,
      "members as each node sees them, sessions, listeners"},
     {ClusterSource::health, "health", "/health", false, 1, "node health OK/DOWN with reasons"},
-    {ClusterSource::health_listeners_full_cluster, "health_listeners_full_cluster",
-     "/health/listeners_full_cluster", false, 2, "cluster-wide listener health OK/DOWN"},
+    {ClusterSource::health_listeners_full_cluster, "health_listeners_full_cluster", "/health/listeners_full_cluster",
+     false, 2, "cluster-wide listener health OK/DOWN"},
     {ClusterSource::api_cluster_show, "api_cluster_show", "/api/v1/cluster/show", true, 1,
      "cluster membership (vmq-admin cluster show)"},
     {ClusterSource::api_listener_show, "api_listener_show", "/api/v1/listener/show", true, 1,

@@ -27,14 +27,14 @@ class ConfigError : public std::runtime_error {
 };
 
 struct JobConfig {
-  std::string name;                  // unique within the file
-  std::string url;                   // http:// or https://
-  int update_every = 0;              // seconds; 0 = the file's update_every
-  double timeout_s = 1.0;            // connect and total, seconds
-  std::string username;              // HTTP basic auth
+  std::string name;        // unique within the file
+  std::string url;         // http:// or https://
+  int update_every = 0;    // seconds; 0 = the file's update_every
+  double timeout_s = 1.0;  // connect and total, seconds
+  std::string username;    // HTTP basic auth
   std::string password;
-  std::string api_key;               // VerneMQ's own, sent as x-api-key
-  std::string bearer_token_file;     // read at each request: Authorization: Bearer <token>
+  std::string api_key;                                       // VerneMQ's own, sent as x-api-key
+  std::string bearer_token_file;                             // read at each request: Authorization: Bearer <token>
   std::vector<std::pair<std::string, std::string>> headers;  // extra request headers, in order
   std::string proxy_url;
   std::string proxy_username;
@@ -51,11 +51,11 @@ struct JobConfig {
 };
 
 struct Config {
-  std::string source;                // the file read, or "built-in default"
-  int update_every = 1;              // seconds, the file's default for jobs
-  int autodetection_retry = 0;       // accepted for go.d compatibility
-  std::vector<JobConfig> jobs;       // usable jobs, in file order
-  std::vector<std::string> problems; // one message per skipped job or ignored key
+  std::string source;                 // the file read, or "built-in default"
+  int update_every = 1;               // seconds, the file's default for jobs
+  int autodetection_retry = 0;        // accepted for go.d compatibility
+  std::vector<JobConfig> jobs;        // usable jobs, in file order
+  std::vector<std::string> problems;  // one message per skipped job or ignored key
 };
 
 // One configuration key, as the parser knows it and as conf.d/vernemq.conf documents it (a test

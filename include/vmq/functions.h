@@ -29,9 +29,9 @@ struct JobStatus {
   std::string name;
   std::string url;  // without credentials (redact_url)
   bool up = false;
-  std::string last_error;                       // "" when up or never scraped
+  std::string last_error;                         // "" when up or never scraped
   std::optional<std::int64_t> last_good_mono_us;  // the last successful scrape, monotonic
-  std::optional<double> uptime_s;               // the node's uptime (filled by the lead later)
+  std::optional<double> uptime_s;                 // the node's uptime (filled by the lead later)
   std::optional<std::string> vernemq_version;
   std::optional<long long> connections;
   std::map<std::string, std::uint64_t> refused_last_minute;  // non-success reason -> PUBACKs

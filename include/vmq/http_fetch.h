@@ -18,14 +18,14 @@ namespace vmq {
 // The result of one transfer. `body` points into the client's buffer for that job and stays
 // valid until that job's next start().
 struct FetchResult {
-  bool ok = false;           // transport fine AND HTTP status 200 AND body within the cap
-  long http_status = 0;      // 0 when no HTTP answer was received
-  std::string error;         // empty when ok; else e.g. "HTTP 503 Service Unavailable",
-                             // "connection refused: ...", "timed out after 1000 ms",
-                             // "body larger than the 16777216-byte limit"; never holds a secret
-  std::string_view body;     // decoded (gzip) body when ok
-  std::size_t bytes = 0;     // body bytes received (decoded)
-  double seconds = 0;        // wall time from start() to completion
+  bool ok = false;        // transport fine AND HTTP status 200 AND body within the cap
+  long http_status = 0;   // 0 when no HTTP answer was received
+  std::string error;      // empty when ok; else e.g. "HTTP 503 Service Unavailable",
+                          // "connection refused: ...", "timed out after 1000 ms",
+                          // "body larger than the 16777216-byte limit"; never holds a secret
+  std::string_view body;  // decoded (gzip) body when ok
+  std::size_t bytes = 0;  // body bytes received (decoded)
+  double seconds = 0;     // wall time from start() to completion
 };
 
 // Takes a job's response body as it arrives, instead of the client keeping it: a process with a

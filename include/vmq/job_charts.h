@@ -35,16 +35,13 @@ inline constexpr ChartDef kReasonChart{"mqtt_puback_sent_reason",
                                        "vernemq.mqtt_puback_sent_reason",
                                        "stacked",
                                        70100};
-inline constexpr ChartDef kPubackChart{"mqtt_puback",       "MQTT 3.1.1 and 5 QoS 1 PUBACK", "packets/s",
-                                       "mqtt publish",      "vernemq.mqtt_puback",           "line",
-                                       70101};
+inline constexpr ChartDef kPubackChart{
+    "mqtt_puback", "MQTT 3.1.1 and 5 QoS 1 PUBACK", "packets/s", "mqtt publish", "vernemq.mqtt_puback", "line", 70101};
 // The job's own health: always has a value, so a broker that stops answering is never silent.
-inline constexpr ChartDef kScrapeStatusChart{"scrape_status", "Scrape of the VerneMQ Node", "status", "scrape",
-                                             "vernemq.scrape_status", "line", 70000};
-inline constexpr ChartDef kScrapeAgeChart{"scrape_age",          "Time Since the Last Successful Scrape",
-                                          "seconds",             "scrape",
-                                          "vernemq.scrape_age",  "line",
-                                          70001};
+inline constexpr ChartDef kScrapeStatusChart{
+    "scrape_status", "Scrape of the VerneMQ Node", "status", "scrape", "vernemq.scrape_status", "line", 70000};
+inline constexpr ChartDef kScrapeAgeChart{
+    "scrape_age", "Time Since the Last Successful Scrape", "seconds", "scrape", "vernemq.scrape_age", "line", 70001};
 inline constexpr std::string_view kDimReceived = "received";
 inline constexpr std::string_view kDimSent = "sent";
 inline constexpr std::string_view kDimUp = "up";

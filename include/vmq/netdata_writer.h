@@ -35,7 +35,7 @@ struct ChartLine {
 };
 
 struct DimensionLine {
-  std::string_view id;  // raw; sanitised and also used as the name (id == name)
+  std::string_view id;         // raw; sanitised and also used as the name (id == name)
   std::string_view algorithm;  // absolute or incremental
   long multiplier = 1;
   long divisor = 1;

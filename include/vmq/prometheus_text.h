@@ -51,8 +51,8 @@ struct Sample {
 };
 
 struct ParseError {
-  std::size_t line = 0;    // 1-based
-  std::size_t column = 0;  // 1-based, in bytes
+  std::size_t line = 0;      // 1-based
+  std::size_t column = 0;    // 1-based, in bytes
   const char* message = "";  // static text: what was wrong and what was expected
 };
 
@@ -77,7 +77,7 @@ class SampleSink {
 
 struct ParseStats {
   std::size_t lines = 0;
-  std::size_t samples = 0;  // parsed and delivered
+  std::size_t samples = 0;   // parsed and delivered
   std::size_t skipped = 0;   // sample lines not wanted by the sink
   std::size_t filtered = 0;  // lines not parsed because they lack the sink's line_filter()
   std::size_t errors = 0;

@@ -38,10 +38,10 @@ class SeriesStore {
   static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
   struct Series {
-    std::size_t node = 0;  // index into nodes()
-    int family = 0;        // the caller's family number
-    std::string labels;    // the caller's canonical label text (without `node`)
-    std::uint32_t tag = 0; // free for the caller (e.g. its dimension index); kept across scrapes
+    std::size_t node = 0;   // index into nodes()
+    int family = 0;         // the caller's family number
+    std::string labels;     // the caller's canonical label text (without `node`)
+    std::uint32_t tag = 0;  // free for the caller (e.g. its dimension index); kept across scrapes
     std::uint64_t last = 0;
     std::int64_t last_pos = kNever;  // position of the last committed sample
     std::uint32_t epoch = 0;         // the node's restart count at that sample
@@ -56,8 +56,8 @@ class SeriesStore {
 
   struct Node {
     std::string name;
-    std::int64_t last_pos = kNever;  // position of the last commit the node was in
-    std::uint32_t epoch = 0;         // restarts seen
+    std::int64_t last_pos = kNever;     // position of the last commit the node was in
+    std::uint32_t epoch = 0;            // restarts seen
     std::int64_t restart_pos = kNever;  // where the latest restart's events start (node start)
     bool restarted_now = false;         // restarted at the latest commit
     // system_wallclock at the last commit, and the monotonic times of that scrape.
@@ -111,7 +111,7 @@ class SeriesStore {
   std::vector<Series> series_;
   std::unordered_map<std::string, std::size_t> index_;  // node \0 family \0 labels → series
   std::string key_;                                     // scratch for index_ keys
-  std::size_t cursor_ = 0;       // bodies list series in the same order: where to look first
+  std::size_t cursor_ = 0;                              // bodies list series in the same order: where to look first
   std::size_t node_cursor_ = 0;
   std::int64_t tick_ = 0;
   std::int64_t start_us_ = 0;

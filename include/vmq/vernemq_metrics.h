@@ -35,10 +35,15 @@ inline constexpr std::array<std::string_view, 2> kSuccessfulReasons = {"success"
   return r == kSuccessfulReasons[0] || r == kSuccessfulReasons[1];
 }
 // The nine MQTT 5 PUBACK reasons VerneMQ exports, in the chart's order.
-inline constexpr std::array<std::string_view, 9> kKnownReasons = {
-    "success",         "no_matching_subscribers", "unspecified_error",
-    "impl_specific_error", "not_authorized",      "topic_name_invalid",
-    "packet_id_in_use", "quota_exceeded",          "payload_format_invalid"};
+inline constexpr std::array<std::string_view, 9> kKnownReasons = {"success",
+                                                                  "no_matching_subscribers",
+                                                                  "unspecified_error",
+                                                                  "impl_specific_error",
+                                                                  "not_authorized",
+                                                                  "topic_name_invalid",
+                                                                  "packet_id_in_use",
+                                                                  "quota_exceeded",
+                                                                  "payload_format_invalid"};
 
 // Bounds on what one body may make the plugin track; extras are dropped with a message.
 inline constexpr std::size_t kMaxNodesPerJob = 16;
@@ -52,7 +57,7 @@ struct ReasonCount {
 };
 
 struct NodeMetrics {
-  std::string node;  // unescaped `node` label ("" when the samples have none)
+  std::string node;                         // unescaped `node` label ("" when the samples have none)
   std::vector<ReasonCount> puback_sent_v5;  // by reason, in order of appearance
   std::size_t n_reasons = 0;                // used entries of puback_sent_v5 (storage is reused)
   std::uint64_t puback_sent_total = 0;      // every mqtt_puback_sent series (MQTT 3.1.1 and 5)
@@ -61,7 +66,7 @@ struct NodeMetrics {
   bool has_received_total = false;
   std::uint64_t wallclock_ms = 0;  // system_wallclock
   bool has_wallclock = false;
-  std::uint64_t connections = 0;   // total_active_connections
+  std::uint64_t connections = 0;  // total_active_connections
   bool has_connections = false;
 
   void sent_total_add(std::uint64_t v);      // saturating
@@ -70,8 +75,8 @@ struct NodeMetrics {
 
 struct VerneMQScrape {
   bool is_vernemq = false;
-  std::string prefix;                 // e.g. "vernemq_" or ""
-  std::vector<NodeMetrics> nodes;     // storage reused across scrapes; n_nodes are valid
+  std::string prefix;              // e.g. "vernemq_" or ""
+  std::vector<NodeMetrics> nodes;  // storage reused across scrapes; n_nodes are valid
   std::size_t n_nodes = 0;
   std::size_t lines = 0;
   std::size_t samples = 0;            // samples of charted families
@@ -97,9 +102,9 @@ class VerneMQStream {
   VerneMQStream(const VerneMQStream&) = delete;
   VerneMQStream& operator=(const VerneMQStream&) = delete;
 
-  void begin();                        // a new body: `out` is cleared
-  void feed(std::string_view piece);   // its next bytes, split anywhere
-  void finish();                       // its end: `out` is complete
+  void begin();                       // a new body: `out` is cleared
+  void feed(std::string_view piece);  // its next bytes, split anywhere
+  void finish();                      // its end: `out` is complete
 
  private:
   struct Impl;

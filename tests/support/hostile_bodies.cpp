@@ -16,10 +16,15 @@ namespace vmq::testing {
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kReasons = {
-    "success",         "no_matching_subscribers", "unspecified_error",
-    "impl_specific_error", "not_authorized",      "topic_name_invalid",
-    "packet_id_in_use", "quota_exceeded",          "payload_format_invalid"};
+constexpr std::array<std::string_view, 9> kReasons = {"success",
+                                                      "no_matching_subscribers",
+                                                      "unspecified_error",
+                                                      "impl_specific_error",
+                                                      "not_authorized",
+                                                      "topic_name_invalid",
+                                                      "packet_id_in_use",
+                                                      "quota_exceeded",
+                                                      "payload_format_invalid"};
 
 std::uint32_t crc32_of_zeros(std::size_t n) {
   std::array<std::uint32_t, 256> table{};
@@ -54,7 +59,8 @@ std::uint16_t port_of(int fd) {
 
 }  // namespace
 
-std::string puback_line(std::string_view node, std::string_view reason, std::string_view value, std::string_view prefix) {
+std::string puback_line(std::string_view node, std::string_view reason, std::string_view value,
+                        std::string_view prefix) {
   std::string l(prefix);
   l += "mqtt_puback_sent{node=\"";
   l += node;
@@ -66,7 +72,8 @@ std::string puback_line(std::string_view node, std::string_view reason, std::str
   return l;
 }
 
-std::string vernemq_body(std::uint64_t n, std::string_view node, std::string_view extra, std::string_view success_value) {
+std::string vernemq_body(std::uint64_t n, std::string_view node, std::string_view extra,
+                         std::string_view success_value) {
   const std::string nd(node);
   std::string b;
   b += "# HELP vernemq_mqtt_puback_sent The number of PUBACK packets sent.\n";
@@ -74,7 +81,8 @@ std::string vernemq_body(std::uint64_t n, std::string_view node, std::string_vie
   b += "vernemq_mqtt_puback_sent{node=\"" + nd + "\",mqtt_version=\"4\"} " + std::to_string(5 * n) + "\n";
   for (std::string_view r : kReasons) {
     std::string v = "0";
-    if (r == "success") v = success_value.empty() ? std::to_string(kSuccessBase + kSuccessStep * n) : std::string(success_value);
+    if (r == "success")
+      v = success_value.empty() ? std::to_string(kSuccessBase + kSuccessStep * n) : std::string(success_value);
     if (r == "not_authorized") v = std::to_string(kNotAuthorizedStep * n);
     b += puback_line(node, r, v);
   }
@@ -115,8 +123,8 @@ std::string gzip_zeros(std::size_t repeats) {
     for (int i = 0; i < n; ++i) r |= ((code >> i) & 1u) << (n - 1 - i);
     put(r, n);
   };
-  put(1, 1);  // BFINAL
-  put(1, 2);  // BTYPE 01: fixed Huffman codes
+  put(1, 1);          // BFINAL
+  put(1, 2);          // BTYPE 01: fixed Huffman codes
   put_code(0x30, 8);  // literal 0 (literals 0-143: 8 bits from 00110000)
   for (std::size_t i = 0; i < repeats; ++i) {
     put_code(0xC0 + 5, 8);  // length code 285 = 258 bytes (280-287: 8 bits from 11000000)

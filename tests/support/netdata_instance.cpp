@@ -47,7 +47,8 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-void spit(const std::string& path, const std::string& text, fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
+void spit(const std::string& path, const std::string& text,
+          fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << text;
   f.close();
@@ -294,9 +295,7 @@ std::map<pid_t, unsigned long long> process_tree(pid_t root) { return descendant
 
 bool process_alive(pid_t pid, unsigned long long start_time) { return alive_same(pid, start_time); }
 
-double unix_now() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 std::string read_text(const std::string& path) { return slurp(path); }
 
@@ -317,7 +316,8 @@ std::optional<std::string> fast_health_variant(const std::string& shipped) {
 
 std::string build_dir_of(const std::string& executable) { return fs::path(executable).parent_path().string(); }
 
-std::optional<InstallLayout> install_project(const std::string& build_dir, const std::string& destdir, std::string& why) {
+std::optional<InstallLayout> install_project(const std::string& build_dir, const std::string& destdir,
+                                             std::string& why) {
   const std::string cache = slurp(build_dir + "/CMakeCache.txt");
   const auto plugins = cache_value(cache, "VMQ_NETDATA_PLUGINS_DIR");
   const auto stock = cache_value(cache, "VMQ_NETDATA_STOCK_CONFIG_DIR");
@@ -350,16 +350,23 @@ std::optional<InstallLayout> install_project(const std::string& build_dir, const
   return l;
 }
 
-std::optional<std::string> layout_build_tree(const std::string& build_dir, const std::string& layout, std::string& why) {
+std::optional<std::string> layout_build_tree(const std::string& build_dir, const std::string& layout,
+                                             std::string& why) {
   const std::string tree = build_dir + "/e2e-tree-" + layout;
-  std::vector<std::string> configure = {find_on_path("cmake"), "-S", VMQ_TEST_SOURCE_DIR, "-B", tree,
-                                        "-DVMQ_NETDATA_LAYOUT=" + layout, "-DVMQ_BUILD_TESTS=OFF",
-                                        "-DVMQ_BUILD_BENCH=OFF", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"};
+  std::vector<std::string> configure = {find_on_path("cmake"),
+                                        "-S",
+                                        VMQ_TEST_SOURCE_DIR,
+                                        "-B",
+                                        tree,
+                                        "-DVMQ_NETDATA_LAYOUT=" + layout,
+                                        "-DVMQ_BUILD_TESTS=OFF",
+                                        "-DVMQ_BUILD_BENCH=OFF",
+                                        "-DCMAKE_BUILD_TYPE=RelWithDebInfo"};
   if (fs::exists("/usr/bin/ccache")) configure.emplace_back("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache");
   // The objects are the same as the main build's: let ccache reuse them across build trees.
   const std::map<std::string, std::string> env = {{"CCACHE_NOHASHDIR", "1"}};
   for (const auto& argv : {configure, std::vector<std::string>{find_on_path("cmake"), "--build", tree, "--target",
-                                                                "vernemq.plugin", "-j2"}}) {
+                                                               "vernemq.plugin", "-j2"}}) {
     Subprocess p(argv, env);
     const auto code = p.wait_exit(600s);
     if (code != 0) {
@@ -420,7 +427,8 @@ NetdataInstance::NetdataInstance(NetdataOptions options) : options_(std::move(op
     return;
   }
   layout_ = *layout;
-  for (const char* d : {"var/cache", "var/lib", "var/log", "var/lock", "var/home", "var/registry", "var/run", "var/web"}) {
+  for (const char* d :
+       {"var/cache", "var/lib", "var/log", "var/lock", "var/home", "var/registry", "var/run", "var/web"}) {
     fs::create_directories(root_ + "/" + d);
   }
   if (!options_.vernemq_conf.empty()) spit(layout_.user_config_dir + "/vernemq.conf", options_.vernemq_conf);
@@ -472,7 +480,8 @@ void NetdataInstance::write_config() {
     << "[logs]\n"
     << "    error = " << error_log_path() << "\n"
     << "    access = none\n"
-    << "    health = " << var << "/log/health.log\n"
+    << "    health = " << var
+    << "/log/health.log\n"
     // Loading the stock health directory logs a few hundred lines; 1.37's flood protection
     // (200 lines) would then silence the log for 20 minutes and hide what the tests look for.
     << "    errors flood protection period = 0\n"
@@ -609,8 +618,9 @@ bool NetdataInstance::start_once(std::string& why) {
   while (Clock::now() < deadline) {
     int st = 0;
     if (waitpid(pid_, &st, WNOHANG) == pid_) {
-      why = "netdata exited (" + std::to_string(decode_wait_status(st)) + ") before answering on port " + port +
-            ": " + slurp(out_path) + "\nerror.log tail: " + error_log().substr(error_log().size() > 3000 ? error_log().size() - 3000 : 0);
+      why = "netdata exited (" + std::to_string(decode_wait_status(st)) + ") before answering on port " + port + ": " +
+            slurp(out_path) +
+            "\nerror.log tail: " + error_log().substr(error_log().size() > 3000 ? error_log().size() - 3000 : 0);
       pid_ = -1;
       return false;
     }
@@ -729,8 +739,8 @@ std::vector<std::string> error_log_problems(std::string_view log, std::string_vi
     const bool problem =
         // The parser thread of the plugin logs protocol errors and disconnects at ERROR.
         (contains(line, "PLUGINSD[vernemq]") && contains(line, " ERROR ")) ||
-        (netdata_line && about_plugin && icontains(line, "disabl")) ||
-        contains(line, "vernemq.plugin ERROR") || contains(line, "vernemq.plugin CRITICAL") ||
+        (netdata_line && about_plugin && icontains(line, "disabl")) || contains(line, "vernemq.plugin ERROR") ||
+        contains(line, "vernemq.plugin CRITICAL") ||
         (!health_file.empty() && contains(line, health_file) &&
          (contains(line, " ERROR ") || contains(line, "Health configuration at line") || icontains(line, "unknown"))) ||
         contains(line, "LOG FLOOD PROTECTION");
@@ -765,8 +775,8 @@ std::optional<double> ChartData::unsuccessful_at(long long t) const {
 }
 
 std::optional<ChartData> chart_data(const NetdataInstance& nd, const std::string& chart, int after) {
-  const auto j = nd.get_json("/api/v1/data?chart=" + chart + "&after=" + std::to_string(after) +
-                             "&format=json&options=unaligned");
+  const auto j =
+      nd.get_json("/api/v1/data?chart=" + chart + "&after=" + std::to_string(after) + "&format=json&options=unaligned");
   if (!j || !j->contains("labels") || !j->contains("data")) return std::nullopt;
   ChartData out;
   const auto& labels = (*j)["labels"];
@@ -895,7 +905,9 @@ VernemqSim::VernemqSim(const std::string& sim_path, const std::string& dir, cons
   start(sim_path, file);
 }
 
-VernemqSim::VernemqSim(const std::string& sim_path, const std::string& scenario_file) { start(sim_path, scenario_file); }
+VernemqSim::VernemqSim(const std::string& sim_path, const std::string& scenario_file) {
+  start(sim_path, scenario_file);
+}
 
 VernemqSim::~VernemqSim() {
   if (proc_) {
@@ -1120,9 +1132,10 @@ std::optional<nlohmann::json> HeadlessChromium::call(const std::string& method, 
 
 bool HeadlessChromium::navigate(const std::string& url, std::chrono::milliseconds timeout) {
   // Forget the load events of earlier pages.
-  messages_.erase(std::remove_if(messages_.begin(), messages_.end(),
-                                 [](const nlohmann::json& m) { return m.value("method", "") == "Page.loadEventFired"; }),
-                  messages_.end());
+  messages_.erase(
+      std::remove_if(messages_.begin(), messages_.end(),
+                     [](const nlohmann::json& m) { return m.value("method", "") == "Page.loadEventFired"; }),
+      messages_.end());
   if (!call("Page.navigate", {{"url", url}}, true)) return false;
   const auto deadline = Clock::now() + timeout;
   while (Clock::now() < deadline) {
@@ -1135,13 +1148,15 @@ bool HeadlessChromium::navigate(const std::string& url, std::chrono::millisecond
 }
 
 std::optional<nlohmann::json> HeadlessChromium::evaluate(const std::string& expression) {
-  const auto r = call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}, true);
+  const auto r =
+      call("Runtime.evaluate", {{"expression", expression}, {"returnByValue", true}, {"awaitPromise", true}}, true);
   if (!r || !r->contains("result") || r->contains("exceptionDetails")) return std::nullopt;
   const auto& result = (*r)["result"];
   return result.contains("value") ? result["value"] : nlohmann::json();
 }
 
-std::optional<nlohmann::json> HeadlessChromium::wait_for(const std::string& expression, std::chrono::milliseconds timeout) {
+std::optional<nlohmann::json> HeadlessChromium::wait_for(const std::string& expression,
+                                                         std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   std::optional<nlohmann::json> v;
   while (Clock::now() < deadline) {

@@ -33,7 +33,8 @@ struct InstallLayout {
 
 // Runs `cmake --install build_dir` with DESTDIR=destdir and reads the install directories from
 // the build's CMakeCache.txt. On failure returns nullopt and says why in `why`.
-std::optional<InstallLayout> install_project(const std::string& build_dir, const std::string& destdir, std::string& why);
+std::optional<InstallLayout> install_project(const std::string& build_dir, const std::string& destdir,
+                                             std::string& why);
 
 // A build tree of this project configured for VMQ_NETDATA_LAYOUT=`layout`, with the plugin built:
 // BUILD/e2e-tree-LAYOUT (configured and built once, then only brought up to date). nullopt and
@@ -64,9 +65,9 @@ struct NetdataOptions {
 
 // What stopping an instance showed.
 struct StopReport {
-  std::optional<int> netdata_exit;  // exit code, or 128 + signal; nullopt: had to be SIGKILLed
-  std::optional<int> plugin_exit;   // the same for vernemq.plugin, seen with ptrace at its exit
-  std::string plugin_exit_unknown;  // why plugin_exit is empty
+  std::optional<int> netdata_exit;     // exit code, or 128 + signal; nullopt: had to be SIGKILLed
+  std::optional<int> plugin_exit;      // the same for vernemq.plugin, seen with ptrace at its exit
+  std::string plugin_exit_unknown;     // why plugin_exit is empty
   std::vector<std::string> leftovers;  // "PID CMDLINE" of this instance's processes still alive
   std::chrono::milliseconds took{0};   // SIGTERM to Netdata's exit
 };
@@ -136,8 +137,8 @@ std::vector<std::string> error_log_problems(std::string_view log, std::string_vi
 // /api/v1/data of one chart, oldest point first, from its first stored point on (the API pads
 // the window with empty points from before the chart existed). A missing value is nullopt.
 struct ChartData {
-  std::vector<std::string> dims;  // dimension names, in the API's order
-  std::vector<long long> times;   // unix seconds, ascending
+  std::vector<std::string> dims;                         // dimension names, in the API's order
+  std::vector<long long> times;                          // unix seconds, ascending
   std::vector<std::vector<std::optional<double>>> rows;  // rows[i][d]: dims[d] at times[i]
   [[nodiscard]] std::optional<std::size_t> row_at(long long t) const;
   [[nodiscard]] std::optional<double> value(long long t, const std::string& dim) const;

@@ -36,10 +36,10 @@ namespace vmq::testing {
 
 namespace {
 
-constexpr std::size_t kMaxLineBytes = 15000;   // [linemax] 15359 bytes + '\n'; stricter
-constexpr std::size_t kMaxIdLength = 199;      // [rrdset]; also applied to dimension ids
-constexpr std::size_t kMaxLabelLength = 200;   // [labels] names 200, values 800 bytes; stricter
-constexpr std::size_t kShownBytes = 160;       // how much of a bad line an error message quotes
+constexpr std::size_t kMaxLineBytes = 15000;  // [linemax] 15359 bytes + '\n'; stricter
+constexpr std::size_t kMaxIdLength = 199;     // [rrdset]; also applied to dimension ids
+constexpr std::size_t kMaxLabelLength = 200;  // [labels] names 200, values 800 bytes; stricter
+constexpr std::size_t kShownBytes = 160;      // how much of a bad line an error message quotes
 
 constexpr std::string_view kKnownKeywords =
     "CHART DIMENSION BEGIN SET END FLUSH DISABLE VARIABLE LABEL OVERWRITE CLABEL CLABEL_COMMIT FUNCTION";
@@ -47,8 +47,7 @@ constexpr std::string_view kKnownKeywords =
 bool is_separator(char c) { return c == ' ' || c == '\t' || c == '='; }  // [split], '\r' refused earlier
 
 bool is_id_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-         c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
 }
 
 bool is_id(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_id_char); }
@@ -210,7 +209,8 @@ void NetdataValidator::finish() {
     fail_at(open_point_.line, begin_text_,
             "BEGIN of chart " + quote(open_point_.chart) + " has no END before the end of the stream");
   if (phase_ == Phase::kLabeling)
-    fail_at(label_line_, label_text_, "CLABEL block was never committed with CLABEL_COMMIT before the end of the stream");
+    fail_at(label_line_, label_text_,
+            "CLABEL block was never committed with CLABEL_COMMIT before the end of the stream");
   if (open_result_)
     fail_at(open_result_->line, "FUNCTION_RESULT_BEGIN " + open_result_->transaction,
             "function result has no FUNCTION_RESULT_END before the end of the stream");
@@ -296,8 +296,9 @@ bool NetdataValidator::check_bytes(std::string_view line) {
     if (c == '\\') {
       // [split] "\X" is skipped as a pair, so the next separator or quote loses its meaning
       // while the backslash stays in the word: there is no working escape.
-      fail(line, "backslash" + at + ": 1.37 has no escapes, yet its splitter lets '\\' hide the next separator "
-                                   "or quote; expected no backslash");
+      fail(line, "backslash" + at +
+                     ": 1.37 has no escapes, yet its splitter lets '\\' hide the next separator "
+                     "or quote; expected no backslash");
       return false;
     }
     if (c >= 0x80) {
@@ -448,9 +449,8 @@ void NetdataValidator::dispatch(const Split& s, std::string_view line) {
   } else if (one_of(k, {"RBEGIN", "RSET", "RDSTATE", "RSSTATE", "REND", "CHART_DEFINITION_END"})) {
     fail(line, "keyword " + quote(k) + " belongs to 1.37's streaming/replication protocol, not to external plugins");
   } else {
-    fail(line, "unknown keyword " + quote(k) +
-                   ": Netdata 1.37 kills the plugin on it; expected one of " + std::string(kKnownKeywords) +
-                   " or an empty line");
+    fail(line, "unknown keyword " + quote(k) + ": Netdata 1.37 kills the plugin on it; expected one of " +
+                   std::string(kKnownKeywords) + " or an empty line");
   }
 }
 
@@ -474,7 +474,8 @@ bool NetdataValidator::expect_word_count(const Split& s, std::size_t min, std::s
 bool NetdataValidator::leave_labeling_or_data(std::string_view keyword, std::string_view line) {
   if (phase_ == Phase::kLabeling) {
     fail(line, std::string(keyword) + " before CLABEL_COMMIT: the CLABEL block from line " +
-                   std::to_string(label_line_) + " is not committed (1.37 would attach later CLABELs to the "
+                   std::to_string(label_line_) +
+                   " is not committed (1.37 would attach later CLABELs to the "
                    "wrong chart); expected CLABEL_COMMIT first");
     phase_ = Phase::kIdle;
     return false;
@@ -515,7 +516,8 @@ void NetdataValidator::on_chart(const Split& s, std::string_view line) {
 
   auto word = [&](std::size_t i) { return i < w.size() ? w[i].text : std::string_view(); };
   const std::string_view name = word(2);
-  if (!name.empty() && !is_id(name)) fail(line, "chart name " + quote(name) + " has a character outside [A-Za-z0-9_.-]");
+  if (!name.empty() && !is_id(name))
+    fail(line, "chart name " + quote(name) + " has a character outside [A-Za-z0-9_.-]");
   if (w.size() > 3 && word(3).empty()) fail(line, "empty chart title: expected a title");
   if (w.size() > 4 && word(4).empty()) fail(line, "empty chart units: expected units");
   const std::string_view context = word(6);
@@ -576,15 +578,16 @@ void NetdataValidator::on_dimension(const Split& s, std::string_view line) {
   static constexpr std::string_view kForm = "DIMENSION id [name [algorithm [multiplier [divisor [options]]]]]";
   if (phase_ != Phase::kDefining) {
     if (phase_ == Phase::kInData) {
-      fail(line, "DIMENSION inside BEGIN..END of " + quote(open_point_.chart) +
-                     ": expected DIMENSION right after its CHART");
+      fail(line,
+           "DIMENSION inside BEGIN..END of " + quote(open_point_.chart) + ": expected DIMENSION right after its CHART");
     } else if (phase_ == Phase::kLabeling) {
       fail(line, "DIMENSION before CLABEL_COMMIT: the CLABEL block from line " + std::to_string(label_line_) +
                      " is not committed; expected CLABEL_COMMIT first");
     } else {
       // [parser] pluginsd_dimension() needs a current chart, or it disables the plugin.
-      fail(line, "DIMENSION without a preceding CHART: expected DIMENSION only right after CHART, DIMENSION or "
-                 "CLABEL_COMMIT");
+      fail(line,
+           "DIMENSION without a preceding CHART: expected DIMENSION only right after CHART, DIMENSION or "
+           "CLABEL_COMMIT");
     }
     return;
   }
@@ -651,8 +654,9 @@ void NetdataValidator::on_clabel(const Split& s, std::string_view line) {
   }
   if (s.words.size() == 3) {
     // [parser] pluginsd_clabel() tests *label_source without a NULL check.
-    fail(line, "CLABEL without a source: 1.37 dereferences the missing word and crashes; expected "
-               "`CLABEL name value source`");
+    fail(line,
+         "CLABEL without a source: 1.37 dereferences the missing word and crashes; expected "
+         "`CLABEL name value source`");
     return;
   }
   if (!expect_word_count(s, 4, 4, "CLABEL name value source", line)) return;
@@ -725,8 +729,9 @@ void NetdataValidator::on_begin(const Split& s, std::string_view line) {
     for (const auto& d : it->second.dims)
       if (!r->second.seen.contains(d.id)) missing.push_back(d.id);
     if (!missing.empty())
-      fail(line, "dimension(s) " + join(missing) + " of " + quote(chart) + " were not re-sent after the CHART at line " +
-                     std::to_string(r->second.chart_line) + ": expected every DIMENSION after a re-sent CHART");
+      fail(line, "dimension(s) " + join(missing) + " of " + quote(chart) +
+                     " were not re-sent after the CHART at line " + std::to_string(r->second.chart_line) +
+                     ": expected every DIMENSION after a re-sent CHART");
     redeclare_.erase(r);
   }
   phase_ = Phase::kInData;
@@ -865,8 +870,8 @@ void NetdataValidator::on_function(const Split& s, std::string_view line) {
   const bool v2 = profile_.at_least(2, 0);
   // [v2 pluginsd_functions.c:319-422] v2 adds tags, access, priority and version; 1.37 ignores
   // extra words, but this project sends them only to v2.
-  const std::string_view form =
-      v2 ? "FUNCTION [GLOBAL] name timeout help [tags [access [priority [version]]]]" : "FUNCTION [GLOBAL] name timeout help";
+  const std::string_view form = v2 ? "FUNCTION [GLOBAL] name timeout help [tags [access [priority [version]]]]"
+                                   : "FUNCTION [GLOBAL] name timeout help";
   leave_labeling_or_data("FUNCTION", line);
   const auto& w = s.words;
   const bool global = w.size() > 1 && w[1].text == "GLOBAL" && !w[1].quoted;
@@ -889,7 +894,8 @@ void NetdataValidator::on_function(const Split& s, std::string_view line) {
   }
   if (w.size() > idx + 6) {
     const auto ver = parse_plain_int(w[idx + 6].text);
-    if (!ver || *ver < 0) fail(line, "function version " + quote(w[idx + 6].text) + ": expected a decimal integer >= 0");
+    if (!ver || *ver < 0)
+      fail(line, "function version " + quote(w[idx + 6].text) + ": expected a decimal integer >= 0");
     d.version = ver.value_or(0);
   }
   if (!d.tags.empty() && !options_ok(d.tags, {"top", "logs"}))
@@ -897,9 +903,11 @@ void NetdataValidator::on_function(const Split& s, std::string_view line) {
   if (w.size() > idx + 4 && !one_of(d.access, {"any", "all", "member", "admin", ""}) &&
       !(d.access.starts_with("0x") && d.access.size() > 2))
     fail(line, "function access " + quote(d.access) + ": expected any, member, admin, a 0x bitmap or ''");
-  if (d.name.starts_with("__")) fail(line, "function name " + quote(d.name) + ": names starting with __ are not callable");
+  if (d.name.starts_with("__"))
+    fail(line, "function name " + quote(d.name) + ": names starting with __ are not callable");
   if (!is_id(w[idx].text) && !(v2 && is_id_with_colon(w[idx].text)))
-    fail(line, "function name " + quote(w[idx].text) + ": expected characters of [A-Za-z0-9_.-]" + (v2 ? " and ':'" : ""));
+    fail(line,
+         "function name " + quote(w[idx].text) + ": expected characters of [A-Za-z0-9_.-]" + (v2 ? " and ':'" : ""));
   const auto timeout = parse_plain_int(w[idx + 1].text);
   if (!timeout || *timeout <= 0 || *timeout > INT_MAX)
     fail(line, "function timeout " + quote(w[idx + 1].text) + ": expected a positive decimal integer (seconds)");
@@ -927,7 +935,8 @@ void NetdataValidator::on_function_result_begin(const Split& s, std::string_view
     if (r.content_type.find('/') == std::string::npos)
       fail(line, "function result content type " + quote(r.content_type) + ": expected a MIME type");
     const auto expires = parse_plain_int(s.words[4].text);
-    if (!expires || *expires < 0) fail(line, "function result expiry " + quote(s.words[4].text) + ": expected unix seconds");
+    if (!expires || *expires < 0)
+      fail(line, "function result expiry " + quote(s.words[4].text) + ": expected unix seconds");
     r.expires = expires.value_or(0);
     if (r.transaction.empty()) fail(line, "function result without a transaction");
   } else {

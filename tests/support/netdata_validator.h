@@ -41,8 +41,8 @@ struct DimensionDecl {
 struct ChartDecl {
   std::string type_id;  // "type.id", the key of charts()
   std::string name, title, units, family, context, chart_type, options, plugin, module;  // "" when absent
-  long long priority = 0;  // 0 when absent
-  int update_every = 0;    // 0 when absent
+  long long priority = 0;                                                                // 0 when absent
+  int update_every = 0;                                                                  // 0 when absent
   // Every dimension 1.37 knows for this chart, in order of first declaration. A re-sent CHART
   // never removes a dimension in 1.37, so this is the union of all declarations.
   std::vector<DimensionDecl> dims;
@@ -112,8 +112,8 @@ class NetdataValidator {
   [[nodiscard]] const std::vector<Point>& points() const { return points_; }
   [[nodiscard]] std::vector<Point> points_of(std::string_view chart) const;
   [[nodiscard]] std::size_t keepalives() const { return keepalives_; }  // empty lines seen
-  [[nodiscard]] bool disabled() const { return disabled_; }              // DISABLE seen
-  [[nodiscard]] std::size_t lines() const { return line_no_; }           // complete lines seen
+  [[nodiscard]] bool disabled() const { return disabled_; }             // DISABLE seen
+  [[nodiscard]] std::size_t lines() const { return line_no_; }          // complete lines seen
 
  private:
   // What the stricter grammar allows next. 1.37 itself only tracks a "current chart"

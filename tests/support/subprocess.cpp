@@ -7,13 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
-#include <algorithm>
 
 extern char** environ;
 
@@ -150,7 +150,8 @@ void Subprocess::pump(std::chrono::milliseconds d) {
     nfds_t n = 0;
     if (out_fd_ >= 0) fds[n++] = pollfd{out_fd_, POLLIN, 0};
     if (err_fd_ >= 0) fds[n++] = pollfd{err_fd_, POLLIN, 0};
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (n == 0) {
       reap(false);
       return;

@@ -44,7 +44,7 @@ class Subprocess {
   // Pumps until the process exits or `d` passes; the exit status when it exited.
   std::optional<int> wait_exit(std::chrono::milliseconds d);
   void signal(int sig);
-  void close_stdout_reader();  // the reader goes away: the child's writes now fail with EPIPE
+  void close_stdout_reader();                 // the reader goes away: the child's writes now fail with EPIPE
   bool write_stdin(const std::string& text);  // false when there is no stdin pipe or it broke
   void close_stdin();
 

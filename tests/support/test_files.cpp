@@ -20,7 +20,9 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string fixture(const std::string& name) { return read_file(std::string(VMQ_TEST_SOURCE_DIR) + "/tests/fixtures/" + name); }
+std::string fixture(const std::string& name) {
+  return read_file(std::string(VMQ_TEST_SOURCE_DIR) + "/tests/fixtures/" + name);
+}
 
 std::optional<std::string> capture(const std::string& name) {
   const std::string path = std::string(VMQ_TEST_SOURCE_DIR) + "/../shared/captures/" + name;

@@ -33,11 +33,13 @@ nlohmann::json to_json(const vmq::testing::NetdataValidator& v) {
                       {"multiplier", d.multiplier},
                       {"divisor", d.divisor},
                       {"options", d.options}});
-    charts[id] = {{"name", c.name},         {"title", c.title},       {"units", c.units},
-                  {"family", c.family},     {"context", c.context},   {"chart_type", c.chart_type},
+    charts[id] = {{"name", c.name},         {"title", c.title},
+                  {"units", c.units},       {"family", c.family},
+                  {"context", c.context},   {"chart_type", c.chart_type},
                   {"priority", c.priority}, {"update_every", c.update_every},
-                  {"options", c.options},   {"plugin", c.plugin},     {"module", c.module},
-                  {"dimensions", dims},     {"labels", c.labels},     {"times_defined", c.times_defined}};
+                  {"options", c.options},   {"plugin", c.plugin},
+                  {"module", c.module},     {"dimensions", dims},
+                  {"labels", c.labels},     {"times_defined", c.times_defined}};
   }
   nlohmann::json points = nlohmann::json::array();
   for (const auto& p : v.points()) {
