@@ -67,12 +67,15 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cluster_scenario.h"
+
+#include "vmq/catalogue.h"
 
 namespace vmq::sim {
 
@@ -105,18 +108,8 @@ enum class Fault {
 [[nodiscard]] std::string_view fault_name(Fault f);
 [[nodiscard]] std::optional<Fault> fault_from_name(std::string_view name);
 
-// The nine MQTT 5 PUBACK reason codes VerneMQ always exports, in its order.
-inline constexpr std::string_view kPubackReasons[] = {
-    "success",
-    "no_matching_subscribers",
-    "unspecified_error",
-    "impl_specific_error",
-    "not_authorized",
-    "topic_name_invalid",
-    "packet_id_in_use",
-    "quota_exceeded",
-    "payload_format_invalid",
-};
+// The nine MQTT 5 PUBACK reason codes VerneMQ always exports, in its order (the catalogue's).
+inline const std::span<const std::string_view> kPubackReasons = catalogue::reason_codes("mqtt_puback_sent");
 
 // One PUBACK series the scenario drives.
 struct CounterId {

@@ -4,6 +4,8 @@
 // our own short descriptions.
 #include "vernemq_body.h"
 
+#include "vmq/catalogue.h"
+
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
@@ -23,71 +25,6 @@ constexpr Value constant(std::uint64_t v) { return Value{Source::constant, 1, 1,
 constexpr Value from(Source s, std::uint64_t mul = 1, std::uint64_t div = 1, std::uint64_t add = 0) {
   return Value{s, mul, div, add, 0};
 }
-
-// MQTT 5 reason code label sets of the families other than PUBACK (VerneMQ's own order).
-constexpr std::string_view kDisconnectReceived[] = {
-    "normal_disconnect",     "disconnect_with_will_msg", "unspecified_error",     "malformed_packet",
-    "protocol_error",        "impl_specific_error",      "topic_name_invalid",    "receive_max_exceeded",
-    "topic_alias_invalid",   "packet_too_large",         "message_rate_too_high", "quota_exceeded",
-    "administrative_action", "payload_format_invalid"};
-constexpr std::string_view kDisconnectSent[] = {"normal_disconnect",
-                                                "unspecified_error",
-                                                "malformed_packet",
-                                                "protocol_error",
-                                                "impl_specific_error",
-                                                "not_authorized",
-                                                "server_busy",
-                                                "server_shutting_down",
-                                                "keep_alive_timeout",
-                                                "session_taken_over",
-                                                "topic_filter_invalid",
-                                                "topic_name_invalid",
-                                                "receive_max_exceeded",
-                                                "topic_alias_invalid",
-                                                "packet_too_large",
-                                                "message_rate_too_high",
-                                                "quota_exceeded",
-                                                "administrative_action",
-                                                "payload_format_invalid",
-                                                "retain_not_supported",
-                                                "qos_not_supported",
-                                                "use_another_server",
-                                                "server_moved",
-                                                "shared_subs_not_supported",
-                                                "connection_rate_exceeded",
-                                                "max_connect_time",
-                                                "subscription_ids_not_supported",
-                                                "wildcard_subs_not_supported"};
-constexpr std::string_view kConnackV4[] = {"success",
-                                           "unsupported_protocol_version",
-                                           "client_identifier_not_valid",
-                                           "server_unavailable",
-                                           "bad_username_or_password",
-                                           "not_authorized"};
-constexpr std::string_view kConnackV5[] = {"success",
-                                           "unspecified_error",
-                                           "malformed_packet",
-                                           "protocol_error",
-                                           "impl_specific_error",
-                                           "unsupported_protocol_version",
-                                           "client_identifier_not_valid",
-                                           "bad_username_or_password",
-                                           "not_authorized",
-                                           "server_unavailable",
-                                           "server_busy",
-                                           "banned",
-                                           "bad_authentication_method",
-                                           "topic_name_invalid",
-                                           "packet_too_large",
-                                           "quota_exceeded",
-                                           "payload_format_invalid",
-                                           "retain_not_supported",
-                                           "qos_not_supported",
-                                           "use_another_server",
-                                           "server_moved",
-                                           "connection_rate_exceeded"};
-constexpr std::string_view kPubrelReasons[] = {"success", "packet_id_not_found"};
-constexpr std::string_view kAuthReasons[] = {"success", "continue_authentication", "reauthenticate"};
 
 constexpr int kSchedulers = 8;
 constexpr int kSwcGroups = 10;
@@ -136,10 +73,11 @@ class Builder {
                std::initializer_list<std::string_view> list) {
     for (std::string_view r : list) reason(name, help, version, label, r, kZero);
   }
-  template <std::size_t N>
-  void reasons(std::string_view name, std::string_view help, std::string_view version, std::string_view label,
-               const std::string_view (&list)[N]) {
-    for (std::string_view r : list) reason(name, help, version, label, r, kZero);
+  // Every reason code the catalogue declares for the family and version, at zero.
+  void reasons(std::string_view name, std::string_view help, std::string_view version, std::string_view label) {
+    for (std::string_view r : catalogue::reason_codes(name, version == "4" ? 4 : 5)) {
+      reason(name, help, version, label, r, kZero);
+    }
   }
   void reason(std::string_view name, std::string_view help, std::string_view version, std::string_view label,
               std::string_view reason_name, Value v) {
@@ -258,10 +196,10 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
   // --- return/reason-code families. VerneMQ lists these after the totals above, and the MQTT 5
   // series of families that already appeared (disconnect_received, connack_sent, puback_*, …)
   // come here without HELP/TYPE: the families are not contiguous.
-  b.reasons("mqtt_connack_sent", "CONNACK packets sent, by return or reason code.", "4", "return_code", kConnackV4);
-  b.reasons("mqtt_disconnect_received", "", "5", "reason_code", kDisconnectReceived);
-  b.reasons("mqtt_disconnect_sent", "DISCONNECT packets sent, by reason code.", "5", "reason_code", kDisconnectSent);
-  b.reasons("mqtt_connack_sent", "", "5", "reason_code", kConnackV5);
+  b.reasons("mqtt_connack_sent", "CONNACK packets sent, by return or reason code.", "4", "return_code");
+  b.reasons("mqtt_disconnect_received", "", "5", "reason_code");
+  b.reasons("mqtt_disconnect_sent", "DISCONNECT packets sent, by reason code.", "5", "reason_code");
+  b.reasons("mqtt_connack_sent", "", "5", "reason_code");
   for (bool received : {false, true}) {
     // The nine known reasons in VerneMQ's order, then any other reason the scenario uses.
     const char* name = received ? "mqtt_puback_received" : "mqtt_puback_sent";
@@ -271,14 +209,14 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
       b.reason(name, "", "5", "reason_code", c.reason, Value{Source::counter, 1, 1, 0, i});
     }
   }
-  b.reasons("mqtt_pubrec_sent", "", "5", "reason_code", kPubackReasons);
-  b.reasons("mqtt_pubrec_received", "", "5", "reason_code", kPubackReasons);
-  b.reasons("mqtt_pubrel_sent", "", "5", "reason_code", kPubrelReasons);
-  b.reasons("mqtt_pubrel_received", "", "5", "reason_code", kPubrelReasons);
-  b.reasons("mqtt_pubcomp_sent", "", "5", "reason_code", kPubrelReasons);
-  b.reasons("mqtt_pubcomp_received", "", "5", "reason_code", kPubrelReasons);
-  b.reasons("mqtt_auth_sent", "AUTH packets sent, by reason code.", "5", "reason_code", kAuthReasons);
-  b.reasons("mqtt_auth_received", "AUTH packets received, by reason code.", "5", "reason_code", kAuthReasons);
+  b.reasons("mqtt_pubrec_sent", "", "5", "reason_code");
+  b.reasons("mqtt_pubrec_received", "", "5", "reason_code");
+  b.reasons("mqtt_pubrel_sent", "", "5", "reason_code");
+  b.reasons("mqtt_pubrel_received", "", "5", "reason_code");
+  b.reasons("mqtt_pubcomp_sent", "", "5", "reason_code");
+  b.reasons("mqtt_pubcomp_received", "", "5", "reason_code");
+  b.reasons("mqtt_auth_sent", "AUTH packets sent, by reason code.", "5", "reason_code");
+  b.reasons("mqtt_auth_received", "AUTH packets received, by reason code.", "5", "reason_code");
 
   // --- gauges
   b.plain("total_active_connections", "Open connections of every kind.", "gauge", constant(3));

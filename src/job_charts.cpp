@@ -5,42 +5,118 @@
 #include <cmath>
 #include <limits>
 
+#include "vmq/catalogue.h"
 #include "vmq/netdata_writer.h"
 
 namespace vmq {
+
+namespace {
+
+using catalogue::Algo;
+
+// Routes are recomputed from scratch past this many (label churn from a hostile body must not
+// grow them without bound; the dimensions they found stay).
+constexpr std::size_t kMaxRoutes = 4096;
+
+std::int64_t scaled(double v, double scale) {
+  const double x = std::floor(v * scale + 0.5);
+  if (x >= 9.2e18) return std::numeric_limits<std::int64_t>::max();
+  if (x <= -9.2e18) return std::numeric_limits<std::int64_t>::min() + 1;
+  return static_cast<std::int64_t>(x);
+}
+
+}  // namespace
 
 JobCharts::JobCharts(std::string job_name, int update_every_s)
     : job_(std::move(job_name)),
       type_("vernemq_" + sanitize_id(job_)),
       update_every_(update_every_s),
       store_(update_every_s) {
-  // All nine known reasons are declared from the start, in the documented order, so the
-  // chart's dimensions are stable whatever the broker has sent so far.
-  for (std::string_view r : kKnownReasons) reasons_.emplace_back(r);
+  const auto specs = catalogue::charts();
+  charts_.resize(specs.size());
+  for (std::size_t c = 0; c < specs.size(); ++c) {
+    ChartState& st = charts_[c];
+    const catalogue::Chart& spec = specs[c];
+    if (spec.split.empty()) {
+      // Fixed dimensions: the rows' ids, each once (several rows may make one dimension).
+      for (const catalogue::Dim& d : spec.dims) {
+        if (std::find(st.dims.begin(), st.dims.end(), d.id) != st.dims.end()) continue;
+        st.dims.emplace_back(d.id);
+        st.divisors.push_back(d.divisor);
+        st.multipliers.push_back(d.multiplier);
+      }
+    } else {
+      // Every value VerneMQ declares, in its order, so the dimensions are stable from the start.
+      for (std::string_view v : spec.known) {
+        st.dims.push_back(sanitize_id(v));
+        st.divisors.push_back(1);
+        st.multipliers.push_back(1);
+      }
+    }
+  }
 }
 
-std::size_t JobCharts::dimension_for(std::string_view reason) {
-  const std::string id = sanitize_id(reason);
-  for (std::size_t i = 0; i < reasons_.size(); ++i) {
-    if (reasons_[i] == id) return i;
+std::uint16_t JobCharts::split_dimension(std::size_t chart, std::string_view value) {
+  ChartState& st = charts_[chart];
+  const std::string id = sanitize_id(value);
+  for (std::size_t i = 0; i < st.dims.size(); ++i) {
+    if (st.dims[i] == id) return static_cast<std::uint16_t>(i);
   }
-  // The last place is kept for `other`: once the cap is reached every further reason is
-  // counted there (never dropped), so `other` is always the last dimension.
-  if (reasons_.size() >= kMaxReasonDimensions - 1) {
-    if (!other_logged_) {
-      messages_.push_back("more than " + std::to_string(kMaxReasonDimensions - 1) + " reason codes; reason_code '" +
-                          sanitize_text(reason) + "' and any further new ones are counted in '" +
-                          std::string(kDimOther) + "'");
-      other_logged_ = true;
-      reasons_.emplace_back(kDimOther);
-      defined_ = false;
+  const std::string_view chart_id = catalogue::charts()[chart].id;
+  // The last place is kept for `other`: once the cap is reached every further value is counted
+  // there (never dropped), so `other` is always the last dimension.
+  if (st.dims.size() >= kMaxReasonDimensions - 1) {
+    if (!st.other) {
+      messages_.push_back("more than " + std::to_string(kMaxReasonDimensions - 1) + " dimensions on chart " +
+                          std::string(chart_id) + "; '" + sanitize_text(value) +
+                          "' and any further new ones are counted in '" + std::string(kDimOther) + "'");
+      st.other = true;
+      st.dims.emplace_back(kDimOther);
+      st.divisors.push_back(1);
+      st.multipliers.push_back(1);
+      st.defined = false;
     }
-    return reasons_.size() - 1;
+    return static_cast<std::uint16_t>(st.dims.size() - 1);
   }
-  reasons_.push_back(id);
-  messages_.push_back("new reason code '" + id + "': added to chart " + std::string(kReasonChart.id));
-  defined_ = false;  // re-send CHART and every DIMENSION
-  return reasons_.size() - 1;
+  st.dims.push_back(id);
+  st.divisors.push_back(1);
+  st.multipliers.push_back(1);
+  messages_.push_back("new " + std::string(catalogue::charts()[chart].split) + " '" + id + "': added to chart " +
+                      std::string(chart_id));
+  st.defined = false;  // re-send CHART and every DIMENSION
+  return static_cast<std::uint16_t>(st.dims.size() - 1);
+}
+
+std::uint32_t JobCharts::route_of(int family, std::string_view labels) {
+  key_.assign(std::to_string(family));
+  key_.push_back('\0');
+  key_.append(labels);
+  if (const auto it = route_ids_.find(key_); it != route_ids_.end()) return it->second;
+  std::vector<Feed> feeds;
+  const std::string_view family_name = catalogue::families()[static_cast<std::size_t>(family)].name;
+  const auto specs = catalogue::charts();
+  for (std::size_t c = 0; c < specs.size(); ++c) {
+    const catalogue::Chart& spec = specs[c];
+    for (std::size_t d = 0; d < spec.dims.size(); ++d) {
+      const catalogue::Dim& dim = spec.dims[d];
+      if (dim.family != family_name || !catalogue::labels_match(labels, dim.match)) continue;
+      std::uint16_t index = 0;
+      if (spec.split.empty()) {
+        const auto& ids = charts_[c].dims;
+        index = static_cast<std::uint16_t>(std::find(ids.begin(), ids.end(), dim.id) - ids.begin());
+      } else {
+        const std::optional<std::string_view> value = catalogue::label_value(labels, spec.split);
+        if (!value) continue;  // e.g. the MQTT 3.1.1 series of a reason-code family
+        index = split_dimension(c, *value);
+      }
+      feeds.push_back(Feed{static_cast<std::uint16_t>(c), index, static_cast<std::int8_t>(dim.sign)});
+    }
+  }
+  for (const Feed& f : feeds) charts_[f.chart].present = true;
+  routes_.push_back(std::move(feeds));
+  const auto id = static_cast<std::uint32_t>(routes_.size() - 1);
+  route_ids_.emplace(key_, id);
+  return id;
 }
 
 void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::int64_t mono_us, std::string& out,
@@ -55,23 +131,38 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
     if (!label.empty()) label += " ";  // a comma would become '_' in Netdata's labels
     label += node.node;
     if (node.has_wallclock) store_.wallclock(node.node, node.wallclock_ms);
-    for (std::size_t r = 0; r < node.n_reasons; ++r) {
-      const ReasonCount& rc = node.puback_sent_v5[r];
-      store_.sample(node.node, kFamReasonV5, rc.reason, rc.value);
-    }
-    if (node.has_sent_total) store_.sample(node.node, kFamSentTotal, {}, node.puback_sent_total);
-    if (node.has_received_total) store_.sample(node.node, kFamReceivedTotal, {}, node.puback_received_total);
   }
-  // New reason series get their dimension (tags are dimension + 1; 0 = not yet assigned).
+  const auto families = catalogue::families();
+  for (std::size_t i = 0; i < scrape.n_series; ++i) {
+    const ScrapedSeries& s = scrape.series[i];
+    const std::string& node = scrape.nodes[s.node].node;
+    const int family = static_cast<int>(s.family);
+    if (families[s.family].type == catalogue::FamilyType::counter) {
+      store_.sample(node, family, s.labels, s.u64);
+    } else {
+      store_.sample_gauge(node, family, s.labels, s.value);
+    }
+  }
+  if (routes_.size() > kMaxRoutes) {
+    routes_.clear();
+    route_ids_.clear();
+    for (SeriesStore::Series& s : store_.series()) s.tag = 0;
+  }
+  // New series get their route (tags are route + 1; 0 = not yet routed), and keep their events
+  // for the window only when a count chart reads them.
   for (SeriesStore::Series& s : store_.series()) {
-    if (s.family == kFamReasonV5 && s.tag == 0) s.tag = static_cast<std::uint32_t>(dimension_for(s.labels)) + 1;
+    if (s.tag != 0) continue;
+    const std::uint32_t route = route_of(s.family, s.labels);
+    s.tag = route + 1;
+    s.windowed = std::any_of(routes_[route].begin(), routes_[route].end(),
+                             [](const Feed& f) { return catalogue::charts()[f.chart].algo == Algo::count; });
   }
   store_.commit();
   had_success_ = true;
   last_success_mono_ = mono_us;
   if (label != node_label_) {
-    node_label_.swap(label);  // the old label's storage is reused next tick
-    defined_ = false;         // labels are sent with the chart definitions
+    node_label_.swap(label);                          // the old label's storage is reused next tick
+    for (ChartState& c : charts_) c.defined = false;  // labels are sent with the chart definitions
     status_defined_ = false;
   }
   render(tick, mono_us, true, out);
@@ -83,11 +174,60 @@ void JobCharts::on_failure(std::int64_t tick, std::int64_t mono_us, std::string&
   render(tick, mono_us, false, out);
 }
 
-std::vector<std::uint64_t> JobCharts::per_minute(std::int64_t tick) const {
-  std::vector<Share> shares(reasons_.size());
+void JobCharts::sum_into(std::int64_t tick) {
+  const auto specs = catalogue::charts();
+  for (ChartState& c : charts_) {
+    if (!c.present) continue;
+    c.shares.assign(c.dims.size(), Share{});  // no allocation once sized
+    c.sums.assign(c.dims.size(), 0.0);
+    c.fed.assign(c.dims.size(), 0);
+    c.known.assign(c.dims.size(), 1);
+  }
   const auto& series = store_.series();
   for (std::size_t i = 0; i < series.size(); ++i) {
-    if (series[i].family == kFamReasonV5 && series[i].tag > 0) store_.count(i, tick, shares[series[i].tag - 1]);
+    if (series[i].tag == 0) continue;
+    for (const Feed& f : routes_[series[i].tag - 1]) {
+      ChartState& c = charts_[f.chart];
+      c.fed[f.dim] = 1;
+      switch (specs[f.chart].algo) {
+        case Algo::count: store_.count(i, tick, c.shares[f.dim]); break;
+        case Algo::rate: {
+          const std::optional<double> r = store_.rate(i, tick);
+          if (r) c.sums[f.dim] += f.sign * *r;
+          c.known[f.dim] = c.known[f.dim] && r.has_value();
+          break;
+        }
+        case Algo::gauge: {
+          const std::optional<double> v = store_.level(i, tick);
+          if (v) c.sums[f.dim] += f.sign * *v;
+          c.known[f.dim] = c.known[f.dim] && v.has_value();
+          break;
+        }
+      }
+    }
+  }
+}
+
+std::vector<std::string> JobCharts::dimensions(std::string_view chart_id) const {
+  const std::optional<std::size_t> c = catalogue::find_chart(chart_id);
+  return c ? charts_[*c].dims : std::vector<std::string>{};
+}
+
+bool JobCharts::has_chart(std::string_view chart_id) const {
+  const std::optional<std::size_t> c = catalogue::find_chart(chart_id);
+  return c && charts_[*c].present;
+}
+
+std::vector<std::uint64_t> JobCharts::per_minute(std::string_view chart_id, std::int64_t tick) const {
+  const std::optional<std::size_t> c = catalogue::find_chart(chart_id);
+  if (!c) return {};
+  std::vector<Share> shares(charts_[*c].dims.size());
+  const auto& series = store_.series();
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    if (series[i].tag == 0) continue;
+    for (const Feed& f : routes_[series[i].tag - 1]) {
+      if (f.chart == *c) store_.count(i, tick, shares[f.dim]);
+    }
   }
   std::vector<std::uint64_t> v;
   for (const Share& s : shares) v.push_back(static_cast<std::uint64_t>(s.rounded()));
@@ -100,58 +240,45 @@ std::vector<std::string> JobCharts::take_messages() {
   return m;
 }
 
-std::optional<std::int64_t> JobCharts::rate_of(int family, std::int64_t tick) const {
-  // The sum over nodes; unknown when any node's series has no rate at this tick (absent, a
-  // baseline, or the scrape failed), because a partial sum would be a false dip.
-  double sum = 0;
-  bool any = false;
-  const auto& series = store_.series();
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    if (series[i].family != family) continue;
-    const std::optional<double> r = store_.rate(i, tick);
-    if (!r) return std::nullopt;
-    sum += *r;
-    any = true;
-  }
-  if (!any) return std::nullopt;
-  const double scaled = std::floor(sum * kRateScale + 0.5);
-  return scaled >= 9.2e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(scaled);
-}
-
-void JobCharts::define(std::string& out, bool status, bool vernemq) const {
+void JobCharts::define(std::string& out, bool status) {
   ProtocolWriter w(out);
-  const auto chart_line = [&](const ChartDef& d) {
-    return ChartLine{type_, d.id, d.title, d.units, d.family, d.context, d.chart_type, d.priority, update_every_};
-  };
   const auto labels = [&] {
     if (!node_label_.empty()) w.clabel(kLabelNode, node_label_);
     w.clabel(kLabelCollectJob, job_);
     w.clabel_commit();
   };
   if (status) {
-    w.chart(chart_line(kScrapeStatusChart));
-    w.dimension(DimensionLine{kDimUp, "absolute", 1, 1});
-    labels();
-    w.chart(chart_line(kScrapeAgeChart));
-    w.dimension(DimensionLine{kDimLastSuccess, "absolute", 1, 1});
-    labels();
+    for (const ChartDef* d : {&kScrapeStatusChart, &kScrapeAgeChart}) {
+      w.chart(ChartLine{type_, d->id, d->title, d->units, d->family, d->context, d->chart_type, d->priority,
+                        update_every_});
+      w.dimension(DimensionLine{d == &kScrapeStatusChart ? kDimUp : kDimLastSuccess, "absolute", 1, 1});
+      labels();
+    }
   }
-  if (!vernemq) return;
-  w.chart(chart_line(kReasonChart));
-  for (const std::string& r : reasons_) w.dimension(DimensionLine{r, "absolute", 1, 1});
-  labels();
-  w.chart(chart_line(kPubackChart));
-  w.dimension(DimensionLine{kDimReceived, "absolute", 1, kRateScale});
-  w.dimension(DimensionLine{kDimSent, "absolute", -1, kRateScale});
-  labels();
+  if (!had_success_) return;
+  const auto specs = catalogue::charts();
+  std::string context;
+  for (std::size_t c = 0; c < specs.size(); ++c) {
+    ChartState& st = charts_[c];
+    if (!st.present || st.defined) continue;
+    const catalogue::Chart& spec = specs[c];
+    context = catalogue::context_of(spec);
+    w.chart(ChartLine{type_, spec.id, spec.title, spec.units, spec.family, context, spec.type, spec.priority,
+                      update_every_});
+    const long scale = spec.algo == Algo::rate ? kRateScale : 1;
+    for (std::size_t d = 0; d < st.dims.size(); ++d) {
+      w.dimension(DimensionLine{st.dims[d], "absolute", st.multipliers[d], scale * st.divisors[d]});
+    }
+    labels();
+    st.defined = true;
+  }
 }
 
 void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, std::string& out) {
-  // The scrape charts exist from the first tick; the VerneMQ charts from the first good body.
-  const bool vernemq = had_success_ && !defined_;
-  if (!status_defined_ || vernemq) define(out, !status_defined_, vernemq);
+  // The scrape charts exist from the first tick; the VerneMQ charts from the first good body
+  // that holds their families.
+  define(out, !status_defined_);
   status_defined_ = true;
-  defined_ = defined_ || vernemq;
   std::optional<std::uint64_t> usec;
   if (last_begin_us_ && mono_us > *last_begin_us_) usec = static_cast<std::uint64_t>(mono_us - *last_begin_us_);
   last_begin_us_ = mono_us;
@@ -167,20 +294,26 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
   w.end();
   if (!had_success_) return;
 
-  // Counts always have a value: through a gap, the events already known to lie in the window.
-  shares_.assign(reasons_.size(), Share{});  // no allocation once sized
-  const auto& series = store_.series();
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    if (series[i].family == kFamReasonV5 && series[i].tag > 0) store_.count(i, tick, shares_[series[i].tag - 1]);
+  sum_into(tick);
+  const auto specs = catalogue::charts();
+  for (std::size_t c = 0; c < specs.size(); ++c) {
+    const ChartState& st = charts_[c];
+    if (!st.present) continue;
+    const Algo algo = specs[c].algo;
+    w.begin(type_, specs[c].id, usec);
+    for (std::size_t d = 0; d < st.dims.size(); ++d) {
+      if (algo == Algo::count) {
+        // Counts always have a value: through a gap, the events already known to lie in the window.
+        w.set(st.dims[d], st.shares[d].rounded());
+      } else if (!success || !st.fed[d] || !st.known[d]) {
+        // A partial sum would be a false dip; a failed scrape says nothing of now.
+        w.set(st.dims[d], std::nullopt);
+      } else {
+        w.set(st.dims[d], scaled(st.sums[d], algo == Algo::rate ? kRateScale : 1));
+      }
+    }
+    w.end();
   }
-  w.begin(type_, kReasonChart.id, usec);
-  for (std::size_t i = 0; i < reasons_.size(); ++i) w.set(reasons_[i], shares_[i].rounded());
-  w.end();
-
-  w.begin(type_, kPubackChart.id, usec);
-  w.set(kDimReceived, success ? rate_of(kFamReceivedTotal, tick) : std::nullopt);
-  w.set(kDimSent, success ? rate_of(kFamSentTotal, tick) : std::nullopt);
-  w.end();
 }
 
 }  // namespace vmq

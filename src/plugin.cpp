@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "vmq/autodetection.h"
+#include "vmq/catalogue.h"
 #include "vmq/functions.h"
 #include "vmq/http_fetch.h"
 #include "vmq/job_charts.h"
@@ -23,6 +24,8 @@
 namespace vmq {
 
 namespace {
+
+using nlohmann::json;
 
 constexpr std::int64_t kSummaryEveryUs = 60'000'000;
 constexpr std::int64_t kKeepaliveEveryUs = 1'000'000;
@@ -80,14 +83,19 @@ struct Job final : BodyConsumer {
   void body_data(std::string_view data) override { stream.feed(data); }
 };
 
-// True when every node holds all nine MQTT 5 reasons VerneMQ always exports.
+// True when every node holds all the MQTT 5 PUBACK reasons every VerneMQ exports.
 bool has_all_known_reasons(const VerneMQScrape& scrape) {
   if (scrape.n_nodes == 0) return false;
+  const std::optional<std::size_t> family = catalogue::find_family(kPubackSent);
   for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
-    const NodeMetrics& node = scrape.nodes[n];
-    for (std::string_view known : kKnownReasons) {
+    for (std::string_view known : catalogue::reason_codes(kPubackSent)) {
       bool found = false;
-      for (std::size_t i = 0; i < node.n_reasons && !found; ++i) found = node.puback_sent_v5[i].reason == known;
+      for (std::int32_t i = scrape.nodes[n].last_of_family[*family]; i >= 0 && !found;
+           i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
+        const std::string& labels = scrape.series[static_cast<std::size_t>(i)].labels;
+        found = catalogue::labels_match(labels, "mqtt_version=5") &&
+                catalogue::label_value(labels, kLabelReasonCode) == known;
+      }
       if (!found) return false;
     }
   }
@@ -118,20 +126,80 @@ std::string body_error(std::string_view body, VerneMQScrape& scrape) {
   return scrape_error(scrape);
 }
 
-// A hostile or compromised server can echo the credentials it was sent into node names or
-// reason codes; they must not reach Netdata's charts. The nine known reasons are never touched
-// (a short password that happens to occur in "success" must not rename a dimension).
-void redact_scrape(const HttpClient& http, std::size_t idx, VerneMQScrape& scrape) {
-  for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
-    NodeMetrics& node = scrape.nodes[n];
-    http.redact(idx, node.node);
-    for (std::size_t i = 0; i < node.n_reasons; ++i) {
-      std::string& reason = node.puback_sent_v5[i].reason;
-      if (std::find(kKnownReasons.begin(), kKnownReasons.end(), reason) == kKnownReasons.end()) {
-        http.redact(idx, reason);
-      }
-    }
+// True when every label of a series is one VerneMQ declares (an MQTT version, a reason code of
+// its family): those are never touched by redaction (a short password that happens to be "5"
+// or occur in "success" must not rename a dimension).
+bool labels_are_known(const ScrapedSeries& s) {
+  const std::string_view family = catalogue::families()[s.family].name;
+  std::string_view rest = s.labels;
+  while (!rest.empty()) {
+    const std::size_t end = std::min(rest.find(catalogue::kLabelSeparator), rest.size());
+    const std::string_view pair = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    const std::size_t eq = pair.find('=');
+    const std::string_view name = pair.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (name == kLabelMqttVersion && (value == "4" || value == "5")) continue;
+    const auto codes = catalogue::reason_codes(family, name == "return_code" ? 4 : 5);
+    if (std::find(codes.begin(), codes.end(), value) == codes.end()) return false;
   }
+  return true;
+}
+
+// A hostile or compromised server can echo the credentials it was sent into node names or
+// label values; they must not reach Netdata's charts.
+void redact_scrape(const HttpClient& http, std::size_t idx, VerneMQScrape& scrape) {
+  for (std::size_t n = 0; n < scrape.n_nodes; ++n) http.redact(idx, scrape.nodes[n].node);
+  for (std::size_t i = 0; i < scrape.n_series; ++i) {
+    if (!labels_are_known(scrape.series[i])) http.redact(idx, scrape.series[i].labels);
+  }
+}
+
+// What --check says of each node of a body: the founding chart's numbers, which catalogue
+// families were found and which were not, and the charts the job would draw.
+json check_nodes(const VerneMQScrape& scrape) {
+  const auto families = catalogue::families();
+  json nodes = json::array();
+  for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
+    const NodeMetrics& node = scrape.nodes[n];
+    json reasons = json::object();
+    json found = json::array();
+    json missing = json::array();
+    for (std::size_t f = 0; f < families.size(); ++f) {
+      (node.last_of_family[f] >= 0 ? found : missing).push_back(families[f].name);
+    }
+    const auto feeds = [&](const catalogue::Chart& chart) {
+      for (const catalogue::Dim& d : chart.dims) {
+        const std::optional<std::size_t> f = catalogue::find_family(d.family);
+        for (std::int32_t i = node.last_of_family[*f]; i >= 0;
+             i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
+          const std::string& labels = scrape.series[static_cast<std::size_t>(i)].labels;
+          if (catalogue::labels_match(labels, d.match) &&
+              (chart.split.empty() || catalogue::label_value(labels, chart.split))) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    json charts = json::array();
+    for (const catalogue::Chart& chart : catalogue::charts()) {
+      if (feeds(chart)) charts.push_back(chart.id);
+    }
+    const std::optional<std::size_t> puback = catalogue::find_family(kPubackSent);
+    for (std::int32_t i = node.last_of_family[*puback]; i >= 0;
+         i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
+      const ScrapedSeries& s = scrape.series[static_cast<std::size_t>(i)];
+      const std::optional<std::string_view> reason = catalogue::label_value(s.labels, kLabelReasonCode);
+      if (reason && catalogue::labels_match(s.labels, "mqtt_version=5")) reasons[std::string(*reason)] = s.u64;
+    }
+    nodes.push_back(json{{"node", node.node},
+                         {"mqtt5_puback_sent_by_reason", reasons},
+                         {"families_found", found.size()},
+                         {"families_missing", missing},
+                         {"charts", charts}});
+  }
+  return nodes;
 }
 
 // Applies one finished transfer to its job and renders the tick into `out`.
@@ -176,10 +244,15 @@ JobStatus status_of(const Job& job) {
   if (st.up && job.last_wallclock_ms) st.uptime_s = static_cast<double>(*job.last_wallclock_ms) / 1000.0;
   if (st.up && job.last_connections) st.connections = static_cast<long long>(*job.last_connections);
   if (job.last_good_mono) {
+    // Refused: the founding chart's failure codes (0x80 and above), and any code the catalogue
+    // does not declare (VerneMQ adds no success code without a new release).
     const std::vector<std::uint64_t> values = job.charts.per_minute(job.pending_tick);
-    const std::vector<std::string>& reasons = job.charts.reasons();
+    const std::vector<std::string> reasons = job.charts.reasons();
+    const catalogue::Chart& chart = catalogue::charts()[*catalogue::find_chart(kReasonChartId)];
     for (std::size_t i = 0; i < reasons.size() && i < values.size(); ++i) {
-      if (!is_successful_reason(reasons[i])) st.refused_last_minute[reasons[i]] = values[i];
+      const bool known = std::find(chart.known.begin(), chart.known.end(), reasons[i]) != chart.known.end();
+      const bool failure = std::find(chart.failures.begin(), chart.failures.end(), reasons[i]) != chart.failures.end();
+      if (failure || !known) st.refused_last_minute[reasons[i]] = values[i];
     }
   }
   return st;
@@ -385,18 +458,7 @@ int run_check(const Config& config, int out_fd) {
       if (scrape.is_vernemq) {
         j["prefix"] = clean(scrape.prefix);
         redact_scrape(http, idx, scrape);
-        json nodes = json::array();
-        for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
-          const NodeMetrics& node = scrape.nodes[n];
-          json reasons = json::object();
-          for (std::size_t i = 0; i < node.n_reasons; ++i)
-            reasons[node.puback_sent_v5[i].reason] = node.puback_sent_v5[i].value;
-          nodes.push_back(json{{"node", node.node},
-                               {"mqtt5_puback_sent_by_reason", reasons},
-                               {"puback_sent_total", node.puback_sent_total},
-                               {"puback_received_total", node.puback_received_total}});
-        }
-        j["nodes"] = nodes;
+        j["nodes"] = check_nodes(scrape);
       }
       j["ok"] = error.empty();
       if (!error.empty()) j["error"] = clean(error);

@@ -42,7 +42,7 @@ void SeriesStore::wallclock(std::string_view node, std::uint64_t ms) {
   n.seen_now = true;
 }
 
-std::size_t SeriesStore::sample(std::string_view node, int family, std::string_view labels, std::uint64_t value) {
+std::size_t SeriesStore::slot(std::string_view node, int family, std::string_view labels) {
   const std::size_t ni = node_index(node);
   nodes_[ni].seen_now = true;
   std::size_t i = kNone;
@@ -69,10 +69,26 @@ std::size_t SeriesStore::sample(std::string_view node, int family, std::string_v
     }
   }
   cursor_ = i + 1;
+  return i;
+}
+
+std::size_t SeriesStore::sample(std::string_view node, int family, std::string_view labels, std::uint64_t value) {
+  const std::size_t i = slot(node, family, labels);
   Series& s = series_[i];
   // A repeated series in one body: the first value stands (the extraction reports repeats).
   if (!s.has_pending) {
     s.pending = value;
+    s.has_pending = true;
+  }
+  return i;
+}
+
+std::size_t SeriesStore::sample_gauge(std::string_view node, int family, std::string_view labels, double value) {
+  const std::size_t i = slot(node, family, labels);
+  Series& s = series_[i];
+  if (!s.has_pending) {
+    s.gauge = true;
+    s.pending_level = value;
     s.has_pending = true;
   }
   return i;
@@ -97,7 +113,7 @@ void SeriesStore::decide_restart(Node& node, std::size_t node_idx) {
   if (!node.pending_wallclock_ms || !node.wallclock_ms) {
     // No wallclock to compare: any counter of the node going down means it restarted.
     for (const Series& s : series_) {
-      if (s.node == node_idx && s.has_pending && s.last_pos != kNever && s.pending < s.last) {
+      if (s.node == node_idx && !s.gauge && s.has_pending && s.last_pos != kNever && s.pending < s.last) {
         restarted = true;
         break;
       }
@@ -113,6 +129,13 @@ void SeriesStore::decide_restart(Node& node, std::size_t node_idx) {
 
 void SeriesStore::apply(Series& s, const Node& node, bool node_is_new) {
   const std::int64_t now = pos(tick_);
+  if (s.gauge) {
+    s.level = s.pending_level;
+    s.last_pos = now;
+    s.fresh_pos = now;
+    s.has_pending = false;
+    return;
+  }
   std::optional<std::uint64_t> delta;
   std::int64_t from = s.last_pos;
   if (s.last_pos == kNever) {
@@ -130,7 +153,7 @@ void SeriesStore::apply(Series& s, const Node& node, bool node_is_new) {
   s.rate.reset();
   if (delta) {
     from = std::min(from, now - 1);  // a restart reported at this very instant
-    s.window.add(*delta, from, now);
+    if (s.windowed) s.window.add(*delta, from, now);
     s.rate = static_cast<double>(*delta) * 1e6 / static_cast<double>(now - from);
   }
   s.last = s.pending;
@@ -242,6 +265,12 @@ std::optional<double> SeriesStore::rate(std::size_t i, std::int64_t tick) const 
   const Series& s = series_[i];
   if (s.fresh_pos != pos(tick)) return std::nullopt;
   return s.rate;
+}
+
+std::optional<double> SeriesStore::level(std::size_t i, std::int64_t tick) const {
+  const Series& s = series_[i];
+  if (s.fresh_pos != pos(tick)) return std::nullopt;
+  return s.gauge ? s.level : static_cast<double>(s.last);
 }
 
 bool SeriesStore::fresh(std::size_t i, std::int64_t tick) const { return series_[i].fresh_pos == pos(tick); }

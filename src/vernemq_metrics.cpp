@@ -2,26 +2,16 @@
 #include "vmq/vernemq_metrics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "vmq/catalogue.h"
 #include "vmq/prometheus_text.h"
 
 namespace vmq {
 
 namespace {
-
-std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
-}
-
-// Compares a raw (possibly escaped) label value with plain text without allocating.
-bool raw_equals(const prom::Label& label, std::string_view plain, std::string& scratch) {
-  if (!label.has_escapes) return label.raw_value == plain;
-  scratch.clear();
-  prom::append_unescaped(label.raw_value, scratch);
-  return scratch == plain;
-}
 
 std::string_view unescaped(const prom::Label* label, std::string& scratch) {
   if (label == nullptr) return {};
@@ -40,6 +30,7 @@ class VerneMQSink final : public prom::SampleSink {
     out_.is_vernemq = false;
     out_.prefix.clear();
     out_.n_nodes = 0;
+    out_.n_series = 0;
     out_.lines = 0;
     out_.samples = 0;
     out_.problems_total = 0;
@@ -47,9 +38,9 @@ class VerneMQSink final : public prom::SampleSink {
     out_.found_names.clear();
     out_.rejected.clear();
     out_.unterminated = false;
-    filters_ = {};
     found_count_ = 0;
     last_found_at_ = 0;
+    begun_expecting_ = expected_prefix_.has_value();
   }
 
   void end(const prom::ParseStats& stats) {
@@ -60,74 +51,96 @@ class VerneMQSink final : public prom::SampleSink {
   bool wants(std::string_view name) override {
     if (!out_.is_vernemq) {
       if (detect(name, kPubackSent) || detect(name, kPubackReceived) || detect(name, kPublishError)) {
-        set_filter_after_detection();
+        if (expected_prefix_ != out_.prefix) {
+          // What was read under the previous body's prefix belongs to another naming: forget it.
+          out_.n_nodes = 0;
+          out_.n_series = 0;
+          out_.samples = 0;
+          expected_prefix_ = out_.prefix;
+        }
       } else {
         note_found(name);
-        return false;
+        // The lines before the identifying ones are read with the prefix of the job's previous
+        // body (VerneMQ writes socket_open and others first).
+        if (!expected_prefix_ || !name.starts_with(*expected_prefix_)) return false;
+        family_ = catalogue::find_family(name.substr(expected_prefix_->size()));
+        return family_.has_value();
       }
     }
-    return is_prefixed(name, kPubackSent) || is_prefixed(name, kPubackReceived) ||
-           is_prefixed(name, kSystemWallclock) || is_prefixed(name, kTotalActiveConnections);
+    if (!name.starts_with(out_.prefix)) return false;
+    family_ = catalogue::find_family(name.substr(out_.prefix.size()));
+    return family_.has_value();
   }
 
-  // Which lines the parser must read (prom::SampleSink::line_filters). Every charted line holds
-  // PREFIX + "mqtt_puback_", PREFIX + "system_wallclock" or PREFIX + "total_active_connections",
-  // so once the prefix is known every
-  // other line is only counted, and every line that holds one (any charted sample, well-formed
-  // or not, and the few others that contain it) is parsed and checked in full. Before that,
-  // every line is read until a few names are noted for the "not VerneMQ" message, then only
-  // lines holding "mqtt_pub", which every name that identifies VerneMQ contains.
+  // The prefix the next body is expected to have (set by a body that was VerneMQ's).
+  void expect_prefix(std::string_view prefix) { expected_prefix_ = std::string(prefix); }
+  [[nodiscard]] bool read_from_first_line() const { return begun_expecting_ && *expected_prefix_ == out_.prefix; }
+
+  // Which lines the parser must read (prom::SampleSink::line_filters). Until the body is known
+  // to be VerneMQ's, every line is read until a few names are noted for the "not VerneMQ"
+  // message, then only lines holding "mqtt_pub", which every name that identifies VerneMQ
+  // contains. After that, every line: the catalogue covers nearly every family.
   std::span<const std::string_view> line_filters() override {
-    if (out_.is_vernemq) return filters_;
+    if (out_.is_vernemq || expected_prefix_) return {};
     if (found_count_ < kFoundNamesKept) return {};
     return std::span<const std::string_view>(&kDetectFilter, 1);
   }
 
   void on_sample(const prom::Sample& s) override {
-    // Per-node values that only inform (restart detection, the `vernemq` Function): a bad one is
-    // reported and ignored, never fatal to the scrape.
-    if (is_prefixed(s.name, kTotalActiveConnections)) {
-      return node_value(s, "connections", &NodeMetrics::connections, &NodeMetrics::has_connections);
-    }
-    if (is_prefixed(s.name, kSystemWallclock)) {
-      return node_value(s, "milliseconds", &NodeMetrics::wallclock_ms, &NodeMetrics::has_wallclock);
-    }
-    const bool sent = is_prefixed(s.name, kPubackSent);
-    if (!s.value.is_u64) {
+    const catalogue::Family& family = catalogue::families()[*family_];
+    const bool is_counter = family.type == catalogue::FamilyType::counter;
+    if (is_counter && !s.value.is_u64) {
       // A counter that is negative, fractional, NaN or beyond 64 bits cannot be turned into a
       // true count: the whole scrape is refused rather than charting a made-up number.
       problem(s, "has a value that is not a non-negative 64-bit integer counter");
       if (out_.rejected.empty()) out_.rejected = out_.problems.empty() ? "bad counter value" : out_.problems.back();
       return;
     }
-    NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s);
-    if (node == nullptr) return;
-    ++out_.samples;
-    const std::uint64_t v = s.value.as_u64;
-    if (!sent) {
-      node->received_total_add(v);
+    if (!is_counter && !std::isfinite(s.value.as_double)) {
+      problem(s, "has a value that is not a finite number; ignored");
       return;
     }
-    const prom::Label* version = s.label(kLabelMqttVersion);
-    const prom::Label* reason = s.label(kLabelReasonCode);
-    if (version != nullptr && reason != nullptr && raw_equals(*version, "5", version_scratch_)) {
-      const std::string_view reason_text = unescaped(reason, reason_scratch_);
-      for (std::size_t i = 0; i < node->n_reasons; ++i) {
-        if (node->puback_sent_v5[i].reason == reason_text) {
-          problem(s, "repeats a series already seen (same node and reason_code); the repeat is ignored");
-          return;
-        }
-      }
-      if (node->n_reasons == kMaxReasonsPerNode) {
-        problem(s, "brings more than 128 reason codes for one node; the extra reason is dropped");
+    if (family.name == kSystemWallclock && !s.value.is_u64) {
+      // It tells a restart from a gap: a made-up value would be worse than none.
+      problem(s, "has a value that is not a whole number of milliseconds; ignored");
+      return;
+    }
+    const std::size_t node_idx = find_node(unescaped(s.label(kLabelNode), node_scratch_), s);
+    if (node_idx == kNoNode) return;
+    NodeMetrics& node = out_.nodes[node_idx];
+    // Per-node values that only inform (restart detection, the `vernemq` Function).
+    if (family.name == kSystemWallclock && s.value.is_u64) {
+      node.wallclock_ms = s.value.as_u64;
+      node.has_wallclock = true;
+    } else if (family.name == kTotalActiveConnections && s.value.is_u64) {
+      node.connections = s.value.as_u64;
+      node.has_connections = true;
+    }
+    canonical_labels(s);
+    const std::size_t f = *family_;
+    for (std::int32_t i = node.last_of_family[f]; i >= 0; i = out_.series[static_cast<std::size_t>(i)].prev_same) {
+      if (out_.series[static_cast<std::size_t>(i)].labels == labels_scratch_) {
+        problem(s, "repeats a series already seen (same node and labels); the repeat is ignored");
         return;
       }
-      if (node->n_reasons == node->puback_sent_v5.size()) node->puback_sent_v5.emplace_back();
-      ReasonCount& rc = node->puback_sent_v5[node->n_reasons++];
-      rc.reason.assign(reason_text);
-      rc.value = v;
     }
-    node->sent_total_add(v);
+    if (node.series_of_family[f] == kMaxSeriesPerFamily) {
+      problem(s, "brings more than 128 label sets of one family for one node; the extra series is dropped");
+      return;
+    }
+    if (out_.n_series == out_.series.size()) out_.series.emplace_back();
+    ScrapedSeries& series = out_.series[out_.n_series];
+    series.node = static_cast<std::uint32_t>(node_idx);
+    series.family = static_cast<std::uint32_t>(f);
+    series.labels.assign(labels_scratch_);
+    series.value = s.value.as_double;
+    series.u64 = s.value.as_u64;
+    series.is_u64 = s.value.is_u64;
+    series.prev_same = node.last_of_family[f];
+    node.last_of_family[f] = static_cast<std::int32_t>(out_.n_series);
+    ++node.series_of_family[f];
+    ++out_.n_series;
+    ++out_.samples;
   }
 
   void on_error(const prom::ParseError& e) override {
@@ -137,35 +150,13 @@ class VerneMQSink final : public prom::SampleSink {
 
  private:
   static constexpr std::size_t kFoundNamesKept = 5;
-  static constexpr std::string_view kPubackFamilies = "mqtt_puback_";  // common to both PUBACK names
   static constexpr std::string_view kDetectFilter = "mqtt_pub";
-  // The filters hold at most this much of the prefix (its end): a substring of every charted
-  // name whatever the prefix's length, kept in fixed buffers so extraction never allocates.
-  static constexpr std::size_t kFilterPrefixMax = 48;
 
   bool detect(std::string_view name, std::string_view suffix) {
     if (!name.ends_with(suffix)) return false;
     out_.is_vernemq = true;
     out_.prefix.assign(name.substr(0, name.size() - suffix.size()));
     return true;
-  }
-
-  // PREFIX + suffix, compared without building the string.
-  bool is_prefixed(std::string_view name, std::string_view suffix) const {
-    return name.size() == out_.prefix.size() + suffix.size() && name.ends_with(suffix) && name.starts_with(out_.prefix);
-  }
-
-  void set_filter_after_detection() {
-    const std::string_view prefix = out_.prefix;
-    const std::string_view tail = prefix.substr(prefix.size() - std::min(prefix.size(), kFilterPrefixMax));
-    const auto fill = [&](std::array<char, kFilterPrefixMax + 24>& buf, std::string_view suffix) {
-      std::memcpy(buf.data(), tail.data(), tail.size());
-      std::memcpy(buf.data() + tail.size(), suffix.data(), suffix.size());
-      return std::string_view(buf.data(), tail.size() + suffix.size());
-    };
-    filters_[0] = fill(puback_filter_, kPubackFamilies);
-    filters_[1] = fill(wallclock_filter_, kSystemWallclock);
-    filters_[2] = fill(connections_filter_, kTotalActiveConnections);
   }
 
   void note_found(std::string_view name) {
@@ -182,35 +173,37 @@ class VerneMQSink final : public prom::SampleSink {
     ++found_count_;
   }
 
-  NodeMetrics* find_node(std::string_view name, const prom::Sample& s) {
+  std::size_t find_node(std::string_view name, const prom::Sample& s) {
     for (std::size_t i = 0; i < out_.n_nodes; ++i) {
-      if (out_.nodes[i].node == name) return &out_.nodes[i];
+      if (out_.nodes[i].node == name) return i;
     }
     if (out_.n_nodes == kMaxNodesPerJob) {
       problem(s, "brings more than 16 node names in one body; the extra node is dropped");
-      return nullptr;
+      return kNoNode;
     }
     if (out_.n_nodes == out_.nodes.size()) out_.nodes.emplace_back();
-    NodeMetrics& n = out_.nodes[out_.n_nodes++];
+    NodeMetrics& n = out_.nodes[out_.n_nodes];
     n.node.assign(name);
-    n.n_reasons = 0;
-    n.puback_sent_total = 0;
-    n.puback_received_total = 0;
-    n.has_sent_total = false;
-    n.has_received_total = false;
     n.has_wallclock = false;
     n.has_connections = false;
-    return &n;
+    n.last_of_family.assign(catalogue::families().size(), -1);
+    n.series_of_family.assign(catalogue::families().size(), 0);
+    return out_.n_nodes++;
   }
 
-  void node_value(const prom::Sample& s, const char* unit, std::uint64_t NodeMetrics::*value, bool NodeMetrics::*has) {
-    if (!s.value.is_u64) {
-      problem(s, ("has a value that is not a whole number of " + std::string(unit) + "; ignored").c_str());
-      return;
-    }
-    if (NodeMetrics* node = find_node(unescaped(s.label(kLabelNode), node_scratch_), s)) {
-      node->*value = s.value.as_u64;
-      node->*has = true;
+  // Every label but `node`, unescaped, as catalogue::label_value() reads them.
+  void canonical_labels(const prom::Sample& s) {
+    labels_scratch_.clear();
+    for (const prom::Label& l : s.labels) {
+      if (l.name == kLabelNode) continue;
+      if (!labels_scratch_.empty()) labels_scratch_.push_back(catalogue::kLabelSeparator);
+      labels_scratch_.append(l.name);
+      labels_scratch_.push_back('=');
+      if (l.has_escapes) {
+        prom::append_unescaped(l.raw_value, labels_scratch_);
+      } else {
+        labels_scratch_.append(l.raw_value);
+      }
     }
   }
 
@@ -221,34 +214,46 @@ class VerneMQSink final : public prom::SampleSink {
     }
   }
 
+  static constexpr std::size_t kNoNode = static_cast<std::size_t>(-1);
+
   VerneMQScrape& out_;
-  std::array<char, kFilterPrefixMax + 24> puback_filter_{};
-  std::array<char, kFilterPrefixMax + 24> wallclock_filter_{};
-  std::array<char, kFilterPrefixMax + 24> connections_filter_{};
-  std::array<std::string_view, 3> filters_{};
+  std::optional<std::size_t> family_;  // the catalogue family of the line being parsed
   std::string node_scratch_;
-  std::string version_scratch_;
-  std::string reason_scratch_;
+  std::string labels_scratch_;
   std::size_t last_found_at_ = 0;  // where the last noted name starts in found_names
   std::size_t found_count_ = 0;
+  std::optional<std::string> expected_prefix_;  // kept from body to body
+  bool begun_expecting_ = false;                // this body began with a prefix expected
 };
 
 }  // namespace
 
-void NodeMetrics::sent_total_add(std::uint64_t v) {
-  puback_sent_total = saturating_add(puback_sent_total, v);
-  has_sent_total = true;
-}
-
-void NodeMetrics::received_total_add(std::uint64_t v) {
-  puback_received_total = saturating_add(puback_received_total, v);
-  has_received_total = true;
+std::optional<std::uint64_t> sum_of(const VerneMQScrape& scrape, std::size_t node, std::string_view family,
+                                    std::string_view match) {
+  const std::optional<std::size_t> f = catalogue::find_family(family);
+  if (!f || node >= scrape.n_nodes) return std::nullopt;
+  std::optional<std::uint64_t> sum;
+  for (std::int32_t i = scrape.nodes[node].last_of_family[*f]; i >= 0;
+       i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
+    const ScrapedSeries& s = scrape.series[static_cast<std::size_t>(i)];
+    if (!s.is_u64 || !catalogue::labels_match(s.labels, match)) continue;
+    const std::uint64_t v = sum.value_or(0);
+    sum = v > UINT64_MAX - s.u64 ? UINT64_MAX : v + s.u64;
+  }
+  return sum;
 }
 
 void extract_vernemq(std::string_view body, VerneMQScrape& out) {
   VerneMQSink sink(out);
   sink.begin();
   sink.end(prom::parse(body, sink));
+  if (out.is_vernemq && !sink.read_from_first_line()) {
+    // The prefix is known only once an identifying line is read: read the body again with it,
+    // so the families before that line are kept too.
+    sink.expect_prefix(out.prefix);
+    sink.begin();
+    sink.end(prom::parse(body, sink));
+  }
 }
 
 struct VerneMQStream::Impl {

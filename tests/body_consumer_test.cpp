@@ -154,8 +154,11 @@ TEST(BodyConsumer, VerneMQStreamOverTheWireEqualsTheWholeBody) {
     VerneMQStream& stream;
   } adapter(stream);
   client.set_body_consumer(idx, &adapter);
-  ASSERT_TRUE(fetch(client, idx).ok);
-  stream.finish();
+  // Twice: a stream learns the body's prefix from its first body (vernemq_metrics.h).
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(fetch(client, idx).ok);
+    stream.finish();
+  }
 
   VerneMQScrape whole;
   extract_vernemq(body, whole);
@@ -164,9 +167,9 @@ TEST(BodyConsumer, VerneMQStreamOverTheWireEqualsTheWholeBody) {
   EXPECT_EQ(streamed.samples, whole.samples);
   EXPECT_EQ(streamed.problems_total, whole.problems_total);
   ASSERT_EQ(streamed.n_nodes, 1u);
-  EXPECT_EQ(streamed.nodes[0].n_reasons, 9u);
-  EXPECT_EQ(streamed.nodes[0].puback_sent_total, whole.nodes[0].puback_sent_total);
-  EXPECT_EQ(streamed.nodes[0].puback_received_total, whole.nodes[0].puback_received_total);
+  EXPECT_EQ(streamed.n_series, whole.n_series);
+  EXPECT_EQ(sum_of(streamed, 0, "mqtt_puback_sent"), sum_of(whole, 0, "mqtt_puback_sent"));
+  EXPECT_EQ(sum_of(streamed, 0, "mqtt_puback_received"), sum_of(whole, 0, "mqtt_puback_received"));
 }
 
 }  // namespace

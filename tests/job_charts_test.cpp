@@ -7,6 +7,7 @@
 #include <string>
 
 #include "netdata_validator.h"
+#include "vmq/catalogue.h"
 #include "vmq/vernemq_metrics.h"
 
 namespace vmq {
@@ -17,7 +18,7 @@ std::string body(std::uint64_t success, std::uint64_t not_authorized, const std:
                  const std::string& node = "VerneMQ@127.0.0.1") {
   std::string b = "vernemq_mqtt_puback_sent{node=\"" + node + "\",mqtt_version=\"4\"} 10\n";
   b += "vernemq_mqtt_puback_received{node=\"" + node + "\",mqtt_version=\"4\"} 20\n";
-  for (std::string_view r : kKnownReasons) {
+  for (std::string_view r : catalogue::reason_codes("mqtt_puback_sent")) {
     std::uint64_t v = 0;
     if (r == "success") v = success;
     if (r == "not_authorized") v = not_authorized;

@@ -27,6 +27,7 @@
 #include "scenario.h"
 #include "sim_server.h"
 #include "vernemq_body.h"
+#include "vmq/catalogue.h"
 
 namespace vmq::sim {
 namespace {
@@ -424,6 +425,19 @@ TEST(SimBody, HasVerneMqShape) {
   const std::size_t block = text.find("vernemq_mqtt_puback_sent{node=\"VerneMQ@10.1.2.3\",mqtt_version=\"5\"");
   EXPECT_EQ(text.rfind("# HELP vernemq_mqtt_puback_sent "), text.find("# HELP vernemq_mqtt_puback_sent "));
   EXPECT_LT(text.find("# HELP vernemq_mqtt_puback_sent "), block);
+
+  // It serves every family of the catalogue, with every reason code the catalogue declares, so a
+  // new chart is served the day it is added. (Plugin families only when the plugin is loaded.)
+  for (const catalogue::Family& f : catalogue::families()) {
+    if (f.name.starts_with("http_pub_")) continue;
+    EXPECT_EQ(p.type_count.count("vernemq_" + std::string(f.name)), 1u) << f.name;
+    for (const int version : {4, 5}) {
+      for (std::string_view r : catalogue::reason_codes(f.name, version)) {
+        EXPECT_TRUE(p.value("vernemq_" + std::string(f.name), version == 4 ? "return_code" : "reason_code", r))
+            << f.name << " " << r;
+      }
+    }
+  }
 }
 
 TEST(SimBody, PrefixIsVerbatimAndRenderingIsStable) {

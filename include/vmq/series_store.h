@@ -42,6 +42,10 @@ class SeriesStore {
     int family = 0;         // the caller's family number
     std::string labels;     // the caller's canonical label text (without `node`)
     std::uint32_t tag = 0;  // free for the caller (e.g. its dimension index); kept across scrapes
+    bool gauge = false;     // a level, not a counter: no deltas, never a restart sign
+    bool windowed = true;   // the caller may clear it: its events are then not kept for count()
+    double level = 0;       // a gauge's latest committed value
+    double pending_level = 0;
     std::uint64_t last = 0;
     std::int64_t last_pos = kNever;  // position of the last committed sample
     std::uint32_t epoch = 0;         // the node's restart count at that sample
@@ -77,6 +81,8 @@ class SeriesStore {
   void wallclock(std::string_view node, std::uint64_t ms);
   // This scrape's value of a series; the series' index (valid until the next commit/discard).
   std::size_t sample(std::string_view node, int family, std::string_view labels, std::uint64_t value);
+  // This scrape's value of a gauge series (a level: never counted, never a restart sign).
+  std::size_t sample_gauge(std::string_view node, int family, std::string_view labels, double value);
   // The body was usable: apply the staged samples at this scrape's tick.
   void commit();
   // The body was not usable (or the scrape failed): forget what was staged.
@@ -87,6 +93,9 @@ class SeriesStore {
   // The rate of series `i` when it was sampled at `tick` with a delta; nullopt otherwise
   // (absent, a baseline, or another tick).
   [[nodiscard]] std::optional<double> rate(std::size_t i, std::int64_t tick) const;
+  // The level of series `i` when it was sampled at `tick` (a gauge's value, or a counter's
+  // latest value); nullopt otherwise.
+  [[nodiscard]] std::optional<double> level(std::size_t i, std::int64_t tick) const;
   // True when the latest commit was at `tick` and held series `i`.
   [[nodiscard]] bool fresh(std::size_t i, std::int64_t tick) const;
 
@@ -100,6 +109,7 @@ class SeriesStore {
 
  private:
   std::size_t node_index(std::string_view name);
+  std::size_t slot(std::string_view node, int family, std::string_view labels);
   void decide_restart(Node& node, std::size_t node_idx);
   void apply(Series& s, const Node& node, bool node_is_new);
   void prune();

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Picks the VerneMQ families the plugin charts out of a /metrics body: the name prefix is
-// detected from the data, the MQTT 5 `mqtt_puback_sent` counters are collected per node and
-// reason code, and the PUBACK totals per node for the rate chart.
+// Picks the catalogue's families out of a /metrics body: the name prefix is detected from the
+// data, and every series of a family the catalogue knows is kept with its node, its labels and
+// its value, for the job's charts. Other lines are skipped.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,49 +29,32 @@ inline constexpr std::string_view kLabelNode = "node";
 inline constexpr std::string_view kLabelMqttVersion = "mqtt_version";
 inline constexpr std::string_view kLabelReasonCode = "reason_code";
 
-inline constexpr std::string_view kReasonSuccess = "success";
-// MQTT 5 reason codes below 0x80 are successes: the PUBACK was not a refusal.
-inline constexpr std::array<std::string_view, 2> kSuccessfulReasons = {"success", "no_matching_subscribers"};
-[[nodiscard]] inline bool is_successful_reason(std::string_view r) {
-  return r == kSuccessfulReasons[0] || r == kSuccessfulReasons[1];
-}
-// The nine MQTT 5 PUBACK reasons VerneMQ exports, in the chart's order.
-inline constexpr std::array<std::string_view, 9> kKnownReasons = {"success",
-                                                                  "no_matching_subscribers",
-                                                                  "unspecified_error",
-                                                                  "impl_specific_error",
-                                                                  "not_authorized",
-                                                                  "topic_name_invalid",
-                                                                  "packet_id_in_use",
-                                                                  "quota_exceeded",
-                                                                  "payload_format_invalid"};
-
 // Bounds on what one body may make the plugin track; extras are dropped with a message.
 inline constexpr std::size_t kMaxNodesPerJob = 16;
-inline constexpr std::size_t kMaxReasonsPerNode = 128;
+// Label sets per node and family (VerneMQ's largest family has 29).
+inline constexpr std::size_t kMaxSeriesPerFamily = 128;
 // At most this many problems are kept per scrape (the count is always exact).
 inline constexpr std::size_t kMaxProblemsKept = 5;
 
-struct ReasonCount {
-  std::string reason;  // unescaped label value
-  std::uint64_t value = 0;
+// One series of a catalogue family in this body.
+struct ScrapedSeries {
+  std::uint32_t node = 0;    // index into VerneMQScrape::nodes
+  std::uint32_t family = 0;  // index into catalogue::families()
+  std::string labels;        // canonical label text without `node` (catalogue::kLabelSeparator)
+  double value = 0;          // always set
+  std::uint64_t u64 = 0;     // exact when is_u64
+  bool is_u64 = false;
+  std::int32_t prev_same = -1;  // the node's previous series of the same family (repeat checks)
 };
 
 struct NodeMetrics {
-  std::string node;                         // unescaped `node` label ("" when the samples have none)
-  std::vector<ReasonCount> puback_sent_v5;  // by reason, in order of appearance
-  std::size_t n_reasons = 0;                // used entries of puback_sent_v5 (storage is reused)
-  std::uint64_t puback_sent_total = 0;      // every mqtt_puback_sent series (MQTT 3.1.1 and 5)
-  std::uint64_t puback_received_total = 0;  // every mqtt_puback_received series
-  bool has_sent_total = false;
-  bool has_received_total = false;
+  std::string node;                // unescaped `node` label ("" when the samples have none)
   std::uint64_t wallclock_ms = 0;  // system_wallclock
   bool has_wallclock = false;
   std::uint64_t connections = 0;  // total_active_connections
   bool has_connections = false;
-
-  void sent_total_add(std::uint64_t v);      // saturating
-  void received_total_add(std::uint64_t v);  // saturating
+  std::vector<std::int32_t> last_of_family;     // per family: its latest series here, -1 none
+  std::vector<std::uint16_t> series_of_family;  // per family: how many series here
 };
 
 struct VerneMQScrape {
@@ -78,15 +62,22 @@ struct VerneMQScrape {
   std::string prefix;              // e.g. "vernemq_" or ""
   std::vector<NodeMetrics> nodes;  // storage reused across scrapes; n_nodes are valid
   std::size_t n_nodes = 0;
+  std::vector<ScrapedSeries> series;  // storage reused across scrapes; n_series are valid
+  std::size_t n_series = 0;
   std::size_t lines = 0;
-  std::size_t samples = 0;            // samples of charted families
+  std::size_t samples = 0;            // samples of catalogue families
   std::size_t problems_total = 0;     // parse errors + rejected samples
   std::vector<std::string> problems;  // the first kMaxProblemsKept, e.g. "line 3, column 7: ..."
   std::string found_names;            // when not VerneMQ: a few metric names that were found
-  std::string rejected;               // non-empty: a charted counter had an invalid value, so the
+  std::string rejected;               // non-empty: a counter had an invalid value, so the
                                       // scrape cannot be used (says which line and why)
   bool unterminated = false;          // the body's last line had no final newline
 };
+
+// The sum of the integer values of node `node`'s series of `family` whose labels hold `match`
+// ("name=value" or ""), or nullopt when it has none.
+[[nodiscard]] std::optional<std::uint64_t> sum_of(const VerneMQScrape& scrape, std::size_t node,
+                                                  std::string_view family, std::string_view match = {});
 
 // Fills `out` (reusing its storage) from `body`. Never throws on bad input.
 void extract_vernemq(std::string_view body, VerneMQScrape& out);

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The one place that knows VerneMQ (design.md, decision 2): the metric families it exports and
+// the charts made of them, as data. The extraction asks it which names to keep, the series store
+// keeps those series, the charts render its rows, --check reports against it, vernemq-sim and the
+// README's chart reference are made from it. Adding a chart is adding a row to kCharts (and a
+// test row); nothing else lists VerneMQ names.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace vmq::catalogue {
+
+enum class FamilyType : std::uint8_t { counter, gauge };
+
+// A family, by its name after VerneMQ's prefix ("vernemq_" on 2.x by default, none on 1.x).
+struct Family {
+  std::string_view name;
+  FamilyType type;
+  std::string_view since;  // first VerneMQ version that exports it ("1.10": every supported one)
+};
+
+// How a chart's values are made from its series (decision 1).
+enum class Algo : std::uint8_t {
+  gauge,  // the latest value (of a gauge, or of a counter: uptime, open sockets)
+  rate,   // events per second over the interval the latest delta covers, restart-safe
+  count,  // events in the last minute
+};
+
+// A dimension: the sum, over every series of `family` whose labels include `match`, of
+// `sign` x the series' value (made as the chart's Algo says).
+struct Dim {
+  std::string_view id;      // dimension id and name
+  std::string_view family;  // a Family name
+  std::string_view match;   // "label=value", or "" for every series of the family
+  int sign = 1;             // -1 subtracts the series (open sockets = opened - closed)
+  int multiplier = 1;       // how Netdata shows it: -1 mirrors (sent below the axis)
+  long divisor = 1;         // e.g. 1000: milliseconds shown as seconds
+};
+
+struct Chart {
+  std::string_view id;  // also the context: "vernemq." + id
+  std::string_view title;
+  std::string_view units;
+  std::string_view family;  // the dashboard's group
+  std::string_view type;    // line, area, stacked
+  long priority;
+  Algo algo;
+  std::span<const Dim> dims;
+  // Dimensions by label: one per value of label `split` among the series of dims[0] (its family
+  // and match), the `known` values declared from the start in VerneMQ's order, any other value
+  // added when it is first seen. Empty `split`: the dims above are the dimensions.
+  std::string_view split = {};
+  std::span<const std::string_view> known = {};
+  // For count charts: the dimensions that are refusals/failures (the alerts' selection), shown
+  // in the README; empty for others.
+  std::span<const std::string_view> failures = {};
+};
+
+// Every family the plugin reads, and every chart, in dashboard order.
+[[nodiscard]] std::span<const Family> families();
+[[nodiscard]] std::span<const Chart> charts();
+
+// The index of a family in families(), by its name after the prefix.
+[[nodiscard]] std::optional<std::size_t> find_family(std::string_view name);
+[[nodiscard]] std::optional<std::size_t> find_chart(std::string_view id);
+
+// "vernemq." + chart id.
+[[nodiscard]] std::string context_of(const Chart& chart);
+
+// The reason codes of a family as VerneMQ declares them (empty when it has none): MQTT 5's
+// reason_code, or with version 4 MQTT 3.1.1's CONNACK return_code.
+[[nodiscard]] std::span<const std::string_view> reason_codes(std::string_view family, int mqtt_version = 5);
+
+// The extraction's canonical label text: every label but `node`, in body order, as
+// name=value pairs (values unescaped) separated by this byte.
+inline constexpr char kLabelSeparator = '\x1f';
+
+// A label's value in a canonical label text, or nullopt.
+[[nodiscard]] std::optional<std::string_view> label_value(std::string_view labels, std::string_view name);
+// True when `labels` holds the pair `match` ("name=value"); an empty match always holds.
+[[nodiscard]] bool labels_match(std::string_view labels, std::string_view match);
+
+}  // namespace vmq::catalogue

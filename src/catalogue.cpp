@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// VerneMQ's families (vmq_metrics.erl, 1.10 to 2.2; the reason-code lists as VerneMQ 2.0.1
+// declares them) and the charts made of them. See docs of catalogue.h for the shape.
+#include "vmq/catalogue.h"
+
+#include <algorithm>
+#include <array>
+
+namespace vmq::catalogue {
+namespace {
+
+constexpr FamilyType kCounter = FamilyType::counter;
+constexpr FamilyType kGauge = FamilyType::gauge;
+using enum Algo;
+using SV = std::string_view;
+
+// ---- Families ---------------------------------------------------------------------------------
+
+constexpr Family kFamilies[] = {
+    // Sockets, bytes, connections.
+    {"socket_open", kCounter, "1.10"},
+    {"socket_close", kCounter, "1.10"},
+    {"socket_close_timeout", kCounter, "1.10"},
+    {"socket_error", kCounter, "1.10"},
+    {"bytes_received", kCounter, "1.10"},
+    {"bytes_sent", kCounter, "1.10"},
+    {"total_active_connections", kGauge, "1.13"},
+    {"active_mqtt_connections", kGauge, "1.13"},
+    {"active_mqttws_connections", kGauge, "1.13"},
+    {"client_keepalive_expired", kCounter, "1.10"},
+    // MQTT packets.
+    {"mqtt_connect_received", kCounter, "1.10"},
+    {"mqtt_connack_sent", kCounter, "1.10"},
+    {"mqtt_publish_received", kCounter, "1.10"},
+    {"mqtt_publish_sent", kCounter, "1.10"},
+    {"mqtt_puback_received", kCounter, "1.10"},
+    {"mqtt_puback_sent", kCounter, "1.10"},
+    {"mqtt_pubrec_received", kCounter, "1.10"},
+    {"mqtt_pubrec_sent", kCounter, "1.10"},
+    {"mqtt_pubrel_received", kCounter, "1.10"},
+    {"mqtt_pubrel_sent", kCounter, "1.10"},
+    {"mqtt_pubcomp_received", kCounter, "1.10"},
+    {"mqtt_pubcomp_sent", kCounter, "1.10"},
+    {"mqtt_subscribe_received", kCounter, "1.10"},
+    {"mqtt_suback_sent", kCounter, "1.10"},
+    {"mqtt_unsubscribe_received", kCounter, "1.10"},
+    {"mqtt_unsuback_sent", kCounter, "1.10"},
+    {"mqtt_pingreq_received", kCounter, "1.10"},
+    {"mqtt_pingresp_sent", kCounter, "1.10"},
+    {"mqtt_disconnect_received", kCounter, "1.10"},
+    {"mqtt_disconnect_sent", kCounter, "1.10"},
+    {"mqtt_auth_received", kCounter, "1.10"},
+    {"mqtt_auth_sent", kCounter, "1.10"},
+    // MQTT errors.
+    {"mqtt_publish_error", kCounter, "1.10"},
+    {"mqtt_publish_auth_error", kCounter, "1.10"},
+    {"mqtt_subscribe_error", kCounter, "1.10"},
+    {"mqtt_subscribe_auth_error", kCounter, "1.10"},
+    {"mqtt_unsubscribe_error", kCounter, "1.10"},
+    {"mqtt_invalid_msg_size_error", kCounter, "1.10"},
+    {"mqtt_puback_invalid_error", kCounter, "1.10"},
+    {"mqtt_pubrec_invalid_error", kCounter, "1.10"},
+    {"mqtt_pubcomp_invalid_error", kCounter, "1.10"},
+    // Queues.
+    {"queue_setup", kCounter, "1.10"},
+    {"queue_initialized_from_storage", kCounter, "1.10"},
+    {"queue_teardown", kCounter, "1.10"},
+    {"queue_message_in", kCounter, "1.10"},
+    {"queue_message_out", kCounter, "1.10"},
+    {"queue_message_drop", kCounter, "1.10"},
+    {"queue_message_expired", kCounter, "1.10"},
+    {"queue_message_unhandled", kCounter, "1.10"},
+    {"queue_processes", kGauge, "1.10"},
+    // Routing and retained messages.
+    {"router_subscriptions", kGauge, "1.10"},
+    {"router_memory", kGauge, "1.10"},
+    {"router_matches_local", kCounter, "1.10"},
+    {"router_matches_remote", kCounter, "1.10"},
+    {"retain_messages", kGauge, "1.10"},
+    {"retain_memory", kGauge, "1.10"},
+    // Cluster.
+    {"cluster_bytes_received", kCounter, "1.10"},
+    {"cluster_bytes_sent", kCounter, "1.10"},
+    {"cluster_bytes_dropped", kCounter, "1.10"},
+    {"netsplit_detected", kCounter, "1.10"},
+    {"netsplit_resolved", kCounter, "1.10"},
+    // The Erlang VM. system_wallclock is a counter of milliseconds since the node started; it is
+    // read as a level (uptime), and it tells a restart from a gap (series_store.h).
+    {"system_context_switches", kCounter, "1.10"},
+    {"system_reductions", kCounter, "1.10"},
+    {"system_gc_count", kCounter, "1.10"},
+    {"system_words_reclaimed_by_gc", kCounter, "1.10"},
+    {"system_io_in", kCounter, "1.10"},
+    {"system_io_out", kCounter, "1.10"},
+    {"system_runtime", kCounter, "1.10"},
+    {"system_wallclock", kGauge, "1.10"},
+    {"system_run_queue", kGauge, "1.10"},
+    {"system_process_count", kGauge, "1.10"},
+    {"system_utilization", kGauge, "1.10"},
+    {"vm_memory_total", kGauge, "1.10"},
+    {"vm_memory_processes", kGauge, "1.10"},
+    {"vm_memory_processes_used", kGauge, "1.10"},
+    {"vm_memory_system", kGauge, "1.10"},
+    {"vm_memory_atom", kGauge, "1.10"},
+    {"vm_memory_atom_used", kGauge, "1.10"},
+    {"vm_memory_binary", kGauge, "1.10"},
+    {"vm_memory_code", kGauge, "1.10"},
+    {"vm_memory_ets", kGauge, "1.10"},
+    // Plugins, when loaded.
+    {"http_pub_published", kCounter, "1.12"},
+    {"http_pub_api_error", kCounter, "1.12"},
+    {"http_pub_auth_error", kCounter, "1.12"},
+};
+
+// ---- Reason codes (VerneMQ 2.0.1's order) ------------------------------------------------------
+
+constexpr SV kPubackReasons[] = {"success",
+                                 "no_matching_subscribers",
+                                 "unspecified_error",
+                                 "impl_specific_error",
+                                 "not_authorized",
+                                 "topic_name_invalid",
+                                 "packet_id_in_use",
+                                 "quota_exceeded",
+                                 "payload_format_invalid"};
+constexpr SV kPubrelReasons[] = {"success", "packet_id_not_found"};
+constexpr SV kAuthReasons[] = {"success", "continue_authentication", "reauthenticate"};
+constexpr SV kConnackV4[] = {"success",
+                             "unsupported_protocol_version",
+                             "client_identifier_not_valid",
+                             "server_unavailable",
+                             "bad_username_or_password",
+                             "not_authorized"};
+constexpr SV kConnackV5[] = {"success",
+                             "unspecified_error",
+                             "malformed_packet",
+                             "protocol_error",
+                             "impl_specific_error",
+                             "unsupported_protocol_version",
+                             "client_identifier_not_valid",
+                             "bad_username_or_password",
+                             "not_authorized",
+                             "server_unavailable",
+                             "server_busy",
+                             "banned",
+                             "bad_authentication_method",
+                             "topic_name_invalid",
+                             "packet_too_large",
+                             "quota_exceeded",
+                             "payload_format_invalid",
+                             "retain_not_supported",
+                             "qos_not_supported",
+                             "use_another_server",
+                             "server_moved",
+                             "connection_rate_exceeded"};
+constexpr SV kDisconnectReceived[] = {"normal_disconnect",     "disconnect_with_will_msg", "unspecified_error",
+                                      "malformed_packet",      "protocol_error",           "impl_specific_error",
+                                      "topic_name_invalid",    "receive_max_exceeded",     "topic_alias_invalid",
+                                      "packet_too_large",      "message_rate_too_high",    "quota_exceeded",
+                                      "administrative_action", "payload_format_invalid"};
+constexpr SV kDisconnectSent[] = {"normal_disconnect",
+                                  "unspecified_error",
+                                  "malformed_packet",
+                                  "protocol_error",
+                                  "impl_specific_error",
+                                  "not_authorized",
+                                  "server_busy",
+                                  "server_shutting_down",
+                                  "keep_alive_timeout",
+                                  "session_taken_over",
+                                  "topic_filter_invalid",
+                                  "topic_name_invalid",
+                                  "receive_max_exceeded",
+                                  "topic_alias_invalid",
+                                  "packet_too_large",
+                                  "message_rate_too_high",
+                                  "quota_exceeded",
+                                  "administrative_action",
+                                  "payload_format_invalid",
+                                  "retain_not_supported",
+                                  "qos_not_supported",
+                                  "use_another_server",
+                                  "server_moved",
+                                  "shared_subs_not_supported",
+                                  "connection_rate_exceeded",
+                                  "max_connect_time",
+                                  "subscription_ids_not_supported",
+                                  "wildcard_subs_not_supported"};
+
+// The refusals among them: MQTT 5 codes of 0x80 and above (no_matching_subscribers, 0x10, is a
+// success), and the MQTT 3.1.1 CONNACK return codes other than 0.
+constexpr SV kPubackFailures[] = {"unspecified_error",     "impl_specific_error", "not_authorized",
+                                  "topic_name_invalid",    "packet_id_in_use",    "quota_exceeded",
+                                  "payload_format_invalid"};
+constexpr SV kPubrelFailures[] = {"packet_id_not_found"};
+constexpr SV kConnackV4Failures[] = {"unsupported_protocol_version", "client_identifier_not_valid",
+                                     "server_unavailable", "bad_username_or_password", "not_authorized"};
+constexpr std::span<const SV> kConnackV5Failures{kConnackV5 + 1, std::size(kConnackV5) - 1};
+// DISCONNECT: what a client or the broker sends in normal operation is not a failure
+// (docs/alerts.md says why each is left out).
+constexpr SV kDisconnectReceivedFailures[] = {"unspecified_error",   "malformed_packet",      "protocol_error",
+                                              "impl_specific_error", "topic_name_invalid",    "receive_max_exceeded",
+                                              "topic_alias_invalid", "packet_too_large",      "message_rate_too_high",
+                                              "quota_exceeded",      "payload_format_invalid"};
+constexpr SV kDisconnectSentFailures[] = {"unspecified_error",
+                                          "malformed_packet",
+                                          "protocol_error",
+                                          "impl_specific_error",
+                                          "not_authorized",
+                                          "server_busy",
+                                          "topic_filter_invalid",
+                                          "topic_name_invalid",
+                                          "receive_max_exceeded",
+                                          "topic_alias_invalid",
+                                          "packet_too_large",
+                                          "message_rate_too_high",
+                                          "quota_exceeded",
+                                          "payload_format_invalid",
+                                          "retain_not_supported",
+                                          "qos_not_supported",
+                                          "shared_subs_not_supported",
+                                          "connection_rate_exceeded",
+                                          "subscription_ids_not_supported",
+                                          "wildcard_subs_not_supported"};
+
+// ---- Dimensions -------------------------------------------------------------------------------
+
+constexpr SV kV5 = "mqtt_version=5";
+constexpr SV kV4 = "mqtt_version=4";
+
+// Received above the axis, sent mirrored below it.
+constexpr Dim in_out(SV id, SV family) { return Dim{id, family, {}, 1, 1, 1}; }
+constexpr Dim mirrored(SV id, SV family) { return Dim{id, family, {}, 1, -1, 1}; }
+constexpr Dim one(SV id, SV family, long divisor = 1) { return Dim{id, family, {}, 1, 1, divisor}; }
+constexpr Dim split_of(SV family, SV match) { return Dim{{}, family, match, 1, 1, 1}; }
+
+constexpr Dim kOpenSockets[] = {one("open", "socket_open"), Dim{"open", "socket_close", {}, -1, 1, 1}};
+constexpr Dim kConnections[] = {one("total", "total_active_connections"), one("mqtt", "active_mqtt_connections"),
+                                one("websocket", "active_mqttws_connections")};
+constexpr Dim kSocketOps[] = {in_out("open", "socket_open"), mirrored("close", "socket_close")};
+constexpr Dim kKeepalive[] = {one("closed", "client_keepalive_expired")};
+constexpr Dim kCloseTimeout[] = {one("closed", "socket_close_timeout")};
+constexpr Dim kSocketErrors[] = {one("errors", "socket_error")};
+constexpr Dim kTraffic[] = {in_out("received", "bytes_received"), mirrored("sent", "bytes_sent")};
+
+constexpr Dim kQueueProcesses[] = {one("queue_processes", "queue_processes")};
+constexpr Dim kQueueOps[] = {in_out("setup", "queue_setup"), mirrored("teardown", "queue_teardown")};
+constexpr Dim kQueueInit[] = {one("initialized", "queue_initialized_from_storage")};
+constexpr Dim kQueueMessages[] = {in_out("received", "queue_message_in"), mirrored("sent", "queue_message_out")};
+constexpr Dim kUndelivered[] = {one("dropped", "queue_message_drop"), one("expired", "queue_message_expired"),
+                                one("unhandled", "queue_message_unhandled")};
+
+constexpr Dim kSubscriptions[] = {one("subscriptions", "router_subscriptions")};
+constexpr Dim kMatched[] = {one("local", "router_matches_local"), one("remote", "router_matches_remote")};
+constexpr Dim kRouterMemory[] = {one("used", "router_memory")};
+
+constexpr Dim kUtilization[] = {one("utilization", "system_utilization")};
+// system_runtime counts milliseconds of CPU: its rate in ms/s divided by 10 is percent of a core.
+constexpr Dim kCpu[] = {one("used", "system_runtime", 10)};
+constexpr Dim kProcesses[] = {one("processes", "system_process_count")};
+constexpr Dim kReductions[] = {one("reductions", "system_reductions")};
+constexpr Dim kContextSwitches[] = {one("context_switches", "system_context_switches")};
+constexpr Dim kSystemIo[] = {in_out("received", "system_io_in"), mirrored("sent", "system_io_out")};
+constexpr Dim kRunQueue[] = {one("ready", "system_run_queue")};
+constexpr Dim kGcCount[] = {one("gc", "system_gc_count")};
+constexpr Dim kGcWords[] = {one("words_reclaimed", "system_words_reclaimed_by_gc")};
+constexpr Dim kAllocated[] = {one("processes", "vm_memory_processes"), one("system", "vm_memory_system")};
+constexpr Dim kVmMemory[] = {one("total", "vm_memory_total"),
+                             one("processes", "vm_memory_processes"),
+                             one("processes_used", "vm_memory_processes_used"),
+                             one("system", "vm_memory_system"),
+                             one("atom", "vm_memory_atom"),
+                             one("atom_used", "vm_memory_atom_used"),
+                             one("binary", "vm_memory_binary"),
+                             one("code", "vm_memory_code"),
+                             one("ets", "vm_memory_ets")};
+
+constexpr Dim kRetainMessages[] = {one("messages", "retain_messages")};
+constexpr Dim kRetainMemory[] = {one("used", "retain_memory")};
+
+constexpr Dim kClusterTraffic[] = {in_out("received", "cluster_bytes_received"),
+                                   mirrored("sent", "cluster_bytes_sent")};
+constexpr Dim kClusterDropped[] = {one("dropped", "cluster_bytes_dropped")};
+constexpr Dim kNetsplitUnresolved[] = {one("unresolved", "netsplit_detected"),
+                                       Dim{"unresolved", "netsplit_resolved", {}, -1, 1, 1}};
+constexpr Dim kNetsplits[] = {one("detected", "netsplit_detected"), one("resolved", "netsplit_resolved")};
+
+constexpr Dim kUptime[] = {one("uptime", "system_wallclock", 1000)};
+
+constexpr Dim kPublish[] = {in_out("received", "mqtt_publish_received"), mirrored("sent", "mqtt_publish_sent")};
+constexpr Dim kPublishErrors[] = {one("failed", "mqtt_publish_error")};
+constexpr Dim kPublishAuthErrors[] = {one("unauthorized", "mqtt_publish_auth_error")};
+constexpr Dim kInvalidMsgSize[] = {one("invalid", "mqtt_invalid_msg_size_error")};
+constexpr Dim kPuback[] = {in_out("received", "mqtt_puback_received"), mirrored("sent", "mqtt_puback_sent")};
+constexpr Dim kPubackReceivedBy[] = {split_of("mqtt_puback_received", kV5)};
+constexpr Dim kPubackSentBy[] = {split_of("mqtt_puback_sent", kV5)};
+constexpr Dim kPubackInvalid[] = {one("unexpected", "mqtt_puback_invalid_error")};
+constexpr Dim kPubrec[] = {in_out("received", "mqtt_pubrec_received"), mirrored("sent", "mqtt_pubrec_sent")};
+constexpr Dim kPubrecReceivedBy[] = {split_of("mqtt_pubrec_received", kV5)};
+constexpr Dim kPubrecSentBy[] = {split_of("mqtt_pubrec_sent", kV5)};
+constexpr Dim kPubrecInvalid[] = {one("unexpected", "mqtt_pubrec_invalid_error")};
+constexpr Dim kPubrel[] = {in_out("received", "mqtt_pubrel_received"), mirrored("sent", "mqtt_pubrel_sent")};
+constexpr Dim kPubrelReceivedBy[] = {split_of("mqtt_pubrel_received", kV5)};
+constexpr Dim kPubrelSentBy[] = {split_of("mqtt_pubrel_sent", kV5)};
+constexpr Dim kPubcomp[] = {in_out("received", "mqtt_pubcomp_received"), mirrored("sent", "mqtt_pubcomp_sent")};
+constexpr Dim kPubcompReceivedBy[] = {split_of("mqtt_pubcomp_received", kV5)};
+constexpr Dim kPubcompSentBy[] = {split_of("mqtt_pubcomp_sent", kV5)};
+constexpr Dim kPubcompInvalid[] = {one("unexpected", "mqtt_pubcomp_invalid_error")};
+
+constexpr Dim kConnect[] = {in_out("connect", "mqtt_connect_received"), mirrored("connack", "mqtt_connack_sent")};
+constexpr Dim kConnackV5By[] = {split_of("mqtt_connack_sent", kV5)};
+constexpr Dim kConnackV4By[] = {split_of("mqtt_connack_sent", kV4)};
+
+constexpr Dim kDisconnect[] = {in_out("received", "mqtt_disconnect_received"),
+                               mirrored("sent", "mqtt_disconnect_sent")};
+constexpr Dim kDisconnectReceivedBy[] = {split_of("mqtt_disconnect_received", kV5)};
+constexpr Dim kDisconnectSentBy[] = {split_of("mqtt_disconnect_sent", kV5)};
+
+constexpr Dim kSubscribe[] = {in_out("subscribe", "mqtt_subscribe_received"), mirrored("suback", "mqtt_suback_sent")};
+constexpr Dim kSubscribeError[] = {one("failed", "mqtt_subscribe_error")};
+constexpr Dim kSubscribeAuthError[] = {one("unauthorized", "mqtt_subscribe_auth_error")};
+constexpr Dim kUnsubscribe[] = {in_out("unsubscribe", "mqtt_unsubscribe_received"),
+                                mirrored("unsuback", "mqtt_unsuback_sent")};
+constexpr Dim kUnsubscribeError[] = {one("failed", "mqtt_unsubscribe_error")};
+constexpr Dim kAuth[] = {in_out("received", "mqtt_auth_received"), mirrored("sent", "mqtt_auth_sent")};
+constexpr Dim kAuthReceivedBy[] = {split_of("mqtt_auth_received", kV5)};
+constexpr Dim kAuthSentBy[] = {split_of("mqtt_auth_sent", kV5)};
+constexpr Dim kPing[] = {in_out("pingreq", "mqtt_pingreq_received"), mirrored("pingresp", "mqtt_pingresp_sent")};
+
+constexpr Dim kHttpPub[] = {one("published", "http_pub_published"), one("api_error", "http_pub_api_error"),
+                            one("auth_error", "http_pub_auth_error")};
+
+// ---- Charts -----------------------------------------------------------------------------------
+// Counts (events in the last minute) for what alerts speak of; rates for traffic; levels as
+// they are. Packet charts add MQTT 3.1.1 and 5; reason-code charts are MQTT 5 (CONNACK has both).
+
+constexpr Chart kCharts[] = {
+    // The founding chart, as it always was.
+    {"mqtt_puback_sent_reason", "MQTT 5 PUBACK QoS 1 Sent by Reason in the Last Minute", "packets", "mqtt publish",
+     "stacked", 70100, count, kPubackSentBy, "reason_code", kPubackReasons, kPubackFailures},
+    {"mqtt_puback", "MQTT 3.1.1 and 5 QoS 1 PUBACK", "packets/s", "mqtt publish", "line", 70101, rate, kPuback},
+
+    {"connections", "Open Connections", "connections", "sockets", "line", 70200, gauge, kConnections},
+    {"sockets", "Open Sockets (Opened Minus Closed)", "sockets", "sockets", "line", 70201, gauge, kOpenSockets},
+    {"socket_operations", "Sockets Opened and Closed", "sockets/s", "sockets", "line", 70202, rate, kSocketOps},
+    {"client_keepalive_expired", "Sockets Closed because the Keepalive Expired, in the Last Minute", "sockets",
+     "sockets", "line", 70203, count, kKeepalive},
+    {"socket_close_timeout", "Sockets Closed without a CONNECT in Time, in the Last Minute", "sockets", "sockets",
+     "line", 70204, count, kCloseTimeout},
+    {"socket_errors", "Socket Errors in the Last Minute", "errors", "sockets", "line", 70205, count, kSocketErrors},
+
+    {"queue_processes", "Queue Processes (Online and Offline Sessions)", "queue processes", "queues", "line", 70300,
+     gauge, kQueueProcesses},
+    {"queue_processes_operations", "Queue Processes Set Up and Torn Down", "events/s", "queues", "line", 70301, rate,
+     kQueueOps},
+    {"queue_process_init_from_storage", "Queue Processes Initialized from Offline Storage", "queue processes/s",
+     "queues", "line", 70302, rate, kQueueInit},
+    {"queue_messages", "Messages Into and Out of Queues", "messages/s", "queues", "area", 70303, rate, kQueueMessages},
+    {"queue_undelivered_messages", "Undelivered Messages in the Last Minute", "messages", "queues", "stacked", 70304,
+     count, kUndelivered},
+
+    {"router_subscriptions", "Subscriptions in the Routing Table", "subscriptions", "subscriptions", "line", 70400,
+     gauge, kSubscriptions},
+    {"router_matched_subscriptions", "Matched Subscriptions", "subscriptions/s", "subscriptions", "line", 70401, rate,
+     kMatched},
+    {"router_memory", "Routing Table Memory", "bytes", "subscriptions", "area", 70402, gauge, kRouterMemory},
+
+    {"average_scheduler_utilization", "Average Scheduler Utilization", "percentage", "erlang vm", "area", 70500, gauge,
+     kUtilization},
+    {"system_cpu", "CPU Time Used by the Erlang VM", "percentage", "erlang vm", "area", 70501, rate, kCpu},
+    {"system_processes", "Erlang Processes", "processes", "erlang vm", "line", 70502, gauge, kProcesses},
+    {"system_run_queue", "Processes Ready to Run on All Run Queues", "processes", "erlang vm", "line", 70503, gauge,
+     kRunQueue},
+    {"system_reductions", "Reductions", "ops/s", "erlang vm", "line", 70504, rate, kReductions},
+    {"system_context_switches", "Context Switches", "ops/s", "erlang vm", "line", 70505, rate, kContextSwitches},
+    {"system_io", "Traffic through Ports", "bytes/s", "erlang vm", "area", 70506, rate, kSystemIo},
+    {"system_gc_count", "Garbage Collections", "ops/s", "erlang vm", "line", 70507, rate, kGcCount},
+    {"system_gc_words_reclaimed", "Words Reclaimed by Garbage Collection", "ops/s", "erlang vm", "line", 70508, rate,
+     kGcWords},
+    {"system_allocated_memory", "Memory Allocated by Erlang Processes and the Emulator", "bytes", "erlang vm",
+     "stacked", 70509, gauge, kAllocated},
+    {"vm_memory", "Erlang VM Memory", "bytes", "erlang vm", "line", 70510, gauge, kVmMemory},
+
+    {"bandwidth", "Node Traffic", "bytes/s", "traffic", "area", 70600, rate, kTraffic},
+
+    {"retain_messages", "Stored Retained Messages", "messages", "retain", "line", 70700, gauge, kRetainMessages},
+    {"retain_memory", "Stored Retained Messages Memory", "bytes", "retain", "area", 70701, gauge, kRetainMemory},
+
+    {"cluster_bandwidth", "Traffic with Other Cluster Nodes", "bytes/s", "cluster", "area", 70800, rate,
+     kClusterTraffic},
+    {"cluster_dropped", "Bytes Dropped in Traffic with Other Cluster Nodes in the Last Minute", "bytes", "cluster",
+     "area", 70801, count, kClusterDropped},
+    {"netsplit_unresolved", "Unresolved Netsplits (Detected Minus Resolved)", "netsplits", "cluster", "line", 70802,
+     gauge, kNetsplitUnresolved},
+    {"netsplits", "Netsplits in the Last Minute", "netsplits", "cluster", "stacked", 70803, count, kNetsplits},
+
+    {"uptime", "Node Uptime", "seconds", "uptime", "line", 70850, gauge, kUptime},
+
+    {"mqtt_publish", "MQTT QoS 0, 1, 2 PUBLISH", "packets/s", "mqtt publish", "line", 71000, rate, kPublish},
+    {"mqtt_publish_errors", "PUBLISH Failed because of a Netsplit, in the Last Minute", "operations", "mqtt publish",
+     "line", 71001, count, kPublishErrors},
+    {"mqtt_publish_auth_errors", "Unauthorized PUBLISH Attempts in the Last Minute", "attempts", "mqtt publish", "line",
+     71002, count, kPublishAuthErrors},
+    {"mqtt_invalid_msg_size_error", "Packets Refused for Their Size in the Last Minute", "packets", "mqtt publish",
+     "line", 71003, count, kInvalidMsgSize},
+    {"mqtt_puback_received_reason", "MQTT 5 PUBACK QoS 1 Received by Reason in the Last Minute", "packets",
+     "mqtt publish", "stacked", 71010, count, kPubackReceivedBy, "reason_code", kPubackReasons, kPubackFailures},
+    {"mqtt_puback_invalid_error", "Unexpected PUBACK QoS 1 Received in the Last Minute", "messages", "mqtt publish",
+     "line", 71011, count, kPubackInvalid},
+    {"mqtt_pubrec", "MQTT QoS 2 PUBREC", "packets/s", "mqtt publish", "line", 71020, rate, kPubrec},
+    {"mqtt_pubrec_received_reason", "MQTT 5 PUBREC QoS 2 Received by Reason in the Last Minute", "packets",
+     "mqtt publish", "stacked", 71021, count, kPubrecReceivedBy, "reason_code", kPubackReasons, kPubackFailures},
+    {"mqtt_pubrec_sent_reason", "MQTT 5 PUBREC QoS 2 Sent by Reason in the Last Minute", "packets", "mqtt publish",
+     "stacked", 71022, count, kPubrecSentBy, "reason_code", kPubackReasons, kPubackFailures},
+    {"mqtt_pubrec_invalid_error", "Unexpected PUBREC QoS 2 Received in the Last Minute", "messages", "mqtt publish",
+     "line", 71023, count, kPubrecInvalid},
+    {"mqtt_pubrel", "MQTT QoS 2 PUBREL", "packets/s", "mqtt publish", "line", 71030, rate, kPubrel},
+    {"mqtt_pubrel_received_reason", "MQTT 5 PUBREL QoS 2 Received by Reason in the Last Minute", "packets",
+     "mqtt publish", "stacked", 71031, count, kPubrelReceivedBy, "reason_code", kPubrelReasons, kPubrelFailures},
+    {"mqtt_pubrel_sent_reason", "MQTT 5 PUBREL QoS 2 Sent by Reason in the Last Minute", "packets", "mqtt publish",
+     "stacked", 71032, count, kPubrelSentBy, "reason_code", kPubrelReasons, kPubrelFailures},
+    {"mqtt_pubcomp", "MQTT QoS 2 PUBCOMP", "packets/s", "mqtt publish", "line", 71040, rate, kPubcomp},
+    {"mqtt_pubcomp_received_reason", "MQTT 5 PUBCOMP QoS 2 Received by Reason in the Last Minute", "packets",
+     "mqtt publish", "stacked", 71041, count, kPubcompReceivedBy, "reason_code", kPubrelReasons, kPubrelFailures},
+    {"mqtt_pubcomp_sent_reason", "MQTT 5 PUBCOMP QoS 2 Sent by Reason in the Last Minute", "packets", "mqtt publish",
+     "stacked", 71042, count, kPubcompSentBy, "reason_code", kPubrelReasons, kPubrelFailures},
+    {"mqtt_pubcomp_invalid_error", "Unexpected PUBCOMP QoS 2 Received in the Last Minute", "messages", "mqtt publish",
+     "line", 71043, count, kPubcompInvalid},
+
+    {"mqtt_connect", "MQTT CONNECT and CONNACK", "packets/s", "mqtt connect", "line", 71100, rate, kConnect},
+    {"mqtt_connack_sent_reason", "MQTT 5 CONNACK Sent by Reason in the Last Minute", "packets", "mqtt connect",
+     "stacked", 71101, count, kConnackV5By, "reason_code", kConnackV5, kConnackV5Failures},
+    {"mqtt_connack_sent_return_code", "MQTT 3.1.1 CONNACK Sent by Return Code in the Last Minute", "packets",
+     "mqtt connect", "stacked", 71102, count, kConnackV4By, "return_code", kConnackV4, kConnackV4Failures},
+
+    {"mqtt_disconnect", "MQTT DISCONNECT", "packets/s", "mqtt disconnect", "line", 71200, rate, kDisconnect},
+    {"mqtt_disconnect_received_reason", "MQTT 5 DISCONNECT Received by Reason in the Last Minute", "packets",
+     "mqtt disconnect", "stacked", 71201, count, kDisconnectReceivedBy, "reason_code", kDisconnectReceived,
+     kDisconnectReceivedFailures},
+    {"mqtt_disconnect_sent_reason", "MQTT 5 DISCONNECT Sent by Reason in the Last Minute", "packets", "mqtt disconnect",
+     "stacked", 71202, count, kDisconnectSentBy, "reason_code", kDisconnectSent, kDisconnectSentFailures},
+
+    {"mqtt_subscribe", "MQTT SUBSCRIBE and SUBACK", "packets/s", "mqtt subscribe", "line", 71300, rate, kSubscribe},
+    {"mqtt_subscribe_error", "SUBSCRIBE Failed because of a Netsplit, in the Last Minute", "operations",
+     "mqtt subscribe", "line", 71301, count, kSubscribeError},
+    {"mqtt_subscribe_auth_error", "Unauthorized SUBSCRIBE Attempts in the Last Minute", "attempts", "mqtt subscribe",
+     "line", 71302, count, kSubscribeAuthError},
+    {"mqtt_unsubscribe", "MQTT UNSUBSCRIBE and UNSUBACK", "packets/s", "mqtt subscribe", "line", 71310, rate,
+     kUnsubscribe},
+    {"mqtt_unsubscribe_error", "UNSUBSCRIBE Failed because of a Netsplit, in the Last Minute", "operations",
+     "mqtt subscribe", "line", 71311, count, kUnsubscribeError},
+
+    {"mqtt_auth", "MQTT 5 AUTH", "packets/s", "mqtt auth", "line", 71400, rate, kAuth},
+    {"mqtt_auth_received_reason", "MQTT 5 AUTH Received by Reason in the Last Minute", "packets", "mqtt auth",
+     "stacked", 71401, count, kAuthReceivedBy, "reason_code", kAuthReasons},
+    {"mqtt_auth_sent_reason", "MQTT 5 AUTH Sent by Reason in the Last Minute", "packets", "mqtt auth", "stacked", 71402,
+     count, kAuthSentBy, "reason_code", kAuthReasons},
+
+    {"mqtt_ping", "MQTT PINGREQ and PINGRESP", "packets/s", "mqtt ping", "line", 71500, rate, kPing},
+
+    {"http_pub", "HTTP Publish API (vmq_http_pub)", "requests/s", "plugins", "line", 71600, rate, kHttpPub},
+};
+
+struct ReasonList {
+  SV family;
+  int version;
+  std::span<const SV> codes;
+};
+constexpr ReasonList kReasonLists[] = {
+    {"mqtt_puback_sent", 5, kPubackReasons},
+    {"mqtt_puback_received", 5, kPubackReasons},
+    {"mqtt_pubrec_sent", 5, kPubackReasons},
+    {"mqtt_pubrec_received", 5, kPubackReasons},
+    {"mqtt_pubrel_sent", 5, kPubrelReasons},
+    {"mqtt_pubrel_received", 5, kPubrelReasons},
+    {"mqtt_pubcomp_sent", 5, kPubrelReasons},
+    {"mqtt_pubcomp_received", 5, kPubrelReasons},
+    {"mqtt_connack_sent", 5, kConnackV5},
+    {"mqtt_connack_sent", 4, kConnackV4},
+    {"mqtt_disconnect_received", 5, kDisconnectReceived},
+    {"mqtt_disconnect_sent", 5, kDisconnectSent},
+    {"mqtt_auth_sent", 5, kAuthReasons},
+    {"mqtt_auth_received", 5, kAuthReasons},
+};
+
+}  // namespace
+
+std::span<const Family> families() { return kFamilies; }
+std::span<const Chart> charts() { return kCharts; }
+
+std::optional<std::size_t> find_family(std::string_view name) {
+  // A sorted index, built once: the extraction looks up every sample line's name.
+  static const auto sorted = [] {
+    std::array<std::pair<SV, std::size_t>, std::size(kFamilies)> a{};
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = {kFamilies[i].name, i};
+    std::sort(a.begin(), a.end());
+    return a;
+  }();
+  const auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<SV, std::size_t>{name, 0});
+  if (it == sorted.end() || it->first != name) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::size_t> find_chart(std::string_view id) {
+  for (std::size_t i = 0; i < std::size(kCharts); ++i) {
+    if (kCharts[i].id == id) return i;
+  }
+  return std::nullopt;
+}
+
+std::string context_of(const Chart& chart) { return "vernemq." + std::string(chart.id); }
+
+std::span<const std::string_view> reason_codes(std::string_view family, int mqtt_version) {
+  for (const ReasonList& r : kReasonLists) {
+    if (r.family == family && r.version == mqtt_version) return r.codes;
+  }
+  return {};
+}
+
+std::optional<std::string_view> label_value(std::string_view labels, std::string_view name) {
+  while (!labels.empty()) {
+    const std::size_t end = std::min(labels.find(kLabelSeparator), labels.size());
+    const std::string_view pair = labels.substr(0, end);
+    if (pair.size() > name.size() && pair.starts_with(name) && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    labels.remove_prefix(std::min(end + 1, labels.size()));
+  }
+  return std::nullopt;
+}
+
+bool labels_match(std::string_view labels, std::string_view match) {
+  if (match.empty()) return true;
+  const std::size_t eq = match.find('=');
+  const std::optional<std::string_view> v = label_value(labels, match.substr(0, eq));
+  return v && *v == match.substr(eq + 1);
+}
+
+}  // namespace vmq::catalogue

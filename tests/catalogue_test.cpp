@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The catalogue as data: its rows are consistent, it covers what a real VerneMQ 2.0.1 exports,
+// and every chart it defines shows, for two real consecutive scrapes, the numbers computed here
+// by hand from the two bodies (a parser and the arithmetic of this file, not the plugin's).
+#include "vmq/catalogue.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "test_files.h"
+#include "vmq/job_charts.h"
+#include "vmq/vernemq_metrics.h"
+
+namespace vmq {
+namespace {
+
+using catalogue::Algo;
+
+TEST(Catalogue, RowsAreConsistent) {
+  std::set<std::string_view> ids, families;
+  std::set<long> priorities;
+  for (const catalogue::Family& f : catalogue::families()) {
+    EXPECT_TRUE(families.insert(f.name).second) << "family twice: " << f.name;
+    EXPECT_EQ(catalogue::find_family(f.name).has_value(), true) << f.name;
+  }
+  std::set<std::string_view> read;
+  for (const catalogue::Chart& c : catalogue::charts()) {
+    EXPECT_TRUE(ids.insert(c.id).second) << "chart twice: " << c.id;
+    EXPECT_TRUE(priorities.insert(c.priority).second) << "priority twice: " << c.id;
+    EXPECT_GE(c.priority, 70000) << c.id;
+    EXPECT_FALSE(c.dims.empty()) << c.id;
+    EXPECT_TRUE(c.type == "line" || c.type == "area" || c.type == "stacked") << c.id;
+    // A count chart's title says what it counts, in the last minute; a rate's units say "/s".
+    if (c.algo == Algo::count) {
+      EXPECT_NE(std::string(c.title).find("Last Minute"), std::string::npos) << c.id;
+    }
+    if (c.algo == Algo::rate) {
+      EXPECT_TRUE(c.units.ends_with("/s") || c.units == "percentage") << c.id;
+    }
+    if (c.algo != Algo::rate) {
+      EXPECT_FALSE(c.units.ends_with("/s")) << c.id;
+    }
+    for (const catalogue::Dim& d : c.dims) {
+      ASSERT_TRUE(catalogue::find_family(d.family).has_value()) << c.id << ": no family " << d.family;
+      read.insert(d.family);
+      // Events are never subtracted: a count or rate of "a minus b" means nothing.
+      if (c.algo != Algo::gauge) {
+        EXPECT_EQ(d.sign, 1) << c.id;
+      }
+      EXPECT_GE(d.divisor, 1) << c.id;
+    }
+    if (!c.split.empty()) {
+      EXPECT_EQ(c.dims.size(), 1u) << c.id;
+      EXPECT_FALSE(c.known.empty()) << c.id;
+      for (std::string_view f : c.failures) {
+        EXPECT_NE(std::find(c.known.begin(), c.known.end(), f), c.known.end()) << c.id << ": " << f;
+      }
+    }
+  }
+  // No dead rows: every family is read by some chart.
+  for (const catalogue::Family& f : catalogue::families()) EXPECT_TRUE(read.count(f.name)) << f.name;
+  // The founding chart is as it always was.
+  const auto founding = catalogue::find_chart("mqtt_puback_sent_reason");
+  ASSERT_TRUE(founding.has_value());
+  EXPECT_EQ(catalogue::charts()[*founding].algo, Algo::count);
+  EXPECT_EQ(catalogue::context_of(catalogue::charts()[*founding]), "vernemq.mqtt_puback_sent_reason");
+}
+
+TEST(Catalogue, UnsuccessfulMeansCodesOf0x80AndAbove) {
+  // MQTT 5 (section 2.4): codes below 0x80 are successes. no_matching_subscribers is 0x10.
+  const catalogue::Chart& c = catalogue::charts()[*catalogue::find_chart("mqtt_puback_sent_reason")];
+  const std::set<std::string_view> failures(c.failures.begin(), c.failures.end());
+  EXPECT_EQ(failures, (std::set<std::string_view>{"unspecified_error", "impl_specific_error", "not_authorized",
+                                                  "topic_name_invalid", "packet_id_in_use", "quota_exceeded",
+                                                  "payload_format_invalid"}));
+  const catalogue::Chart& v4 = catalogue::charts()[*catalogue::find_chart("mqtt_connack_sent_return_code")];
+  EXPECT_EQ(v4.failures.size(), 5u);  // every MQTT 3.1.1 return code but 0
+  EXPECT_EQ(std::find(v4.failures.begin(), v4.failures.end(), "success"), v4.failures.end());
+}
+
+TEST(Catalogue, LabelTextHelpers) {
+  const std::string labels = std::string("mqtt_version=5") + catalogue::kLabelSeparator + "reason_code=a=b";
+  EXPECT_EQ(catalogue::label_value(labels, "reason_code"), std::optional<std::string_view>("a=b"));
+  EXPECT_EQ(catalogue::label_value(labels, "mqtt_version"), std::optional<std::string_view>("5"));
+  EXPECT_FALSE(catalogue::label_value(labels, "mqtt").has_value());
+  EXPECT_TRUE(catalogue::labels_match(labels, "mqtt_version=5"));
+  EXPECT_FALSE(catalogue::labels_match(labels, "mqtt_version=4"));
+  EXPECT_TRUE(catalogue::labels_match(labels, ""));
+  EXPECT_FALSE(catalogue::labels_match("", "mqtt_version=5"));
+}
+
+// ---- An independent reading of a body: name (without prefix) → its series -------------------
+
+struct Line {
+  std::map<std::string, std::string> labels;
+  double value = 0;
+};
+using Body = std::map<std::string, std::vector<Line>>;
+
+Body read_body(const std::string& text, const std::string& prefix) {
+  Body b;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const std::size_t brace = line.find('{');
+    const std::size_t close = line.find('}');
+    EXPECT_NE(brace, std::string::npos) << line;
+    std::string name = line.substr(0, brace);
+    if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+    Line l;
+    std::string inner = line.substr(brace + 1, close - brace - 1);
+    // VerneMQ's label values hold no commas or quotes: split on them.
+    std::istringstream pairs(inner);
+    std::string pair;
+    while (std::getline(pairs, pair, ',')) {
+      const std::size_t eq = pair.find('=');
+      l.labels[pair.substr(0, eq)] = pair.substr(eq + 2, pair.size() - eq - 3);
+    }
+    l.value = std::stod(line.substr(close + 2));
+    b[name].push_back(l);
+  }
+  return b;
+}
+
+bool matches(const Line& l, std::string_view match) {
+  if (match.empty()) return true;
+  const std::size_t eq = match.find('=');
+  const auto it = l.labels.find(std::string(match.substr(0, eq)));
+  return it != l.labels.end() && it->second == match.substr(eq + 1);
+}
+
+// What the chart's dimension should show, from the two bodies `dt` seconds apart.
+std::map<std::string, std::optional<long long>> expected(const catalogue::Chart& c, const Body& a, const Body& b,
+                                                         double dt) {
+  std::map<std::string, double> value;
+  std::map<std::string, bool> seen;
+  for (const catalogue::Dim& d : c.dims) {
+    const auto sum = [&](const Body& body, const std::string& label_value) {
+      double s = 0;
+      const auto it = body.find(std::string(d.family));
+      if (it == body.end()) return s;
+      for (const Line& l : it->second) {
+        if (!matches(l, d.match)) continue;
+        if (!c.split.empty()) {
+          const auto v = l.labels.find(std::string(c.split));
+          if (v == l.labels.end() || v->second != label_value) continue;
+        }
+        s += l.value;
+      }
+      return s;
+    };
+    std::vector<std::string> keys;
+    if (c.split.empty()) {
+      keys.emplace_back(d.id);
+    } else {
+      for (std::string_view k : c.known) keys.emplace_back(k);
+    }
+    for (const std::string& k : keys) {
+      const std::string label_value = c.split.empty() ? std::string() : k;
+      const double va = sum(a, label_value), vb = sum(b, label_value);
+      if (b.count(std::string(d.family))) seen[k] = true;
+      switch (c.algo) {
+        case Algo::gauge: value[k] += d.sign * vb; break;
+        case Algo::count: value[k] += vb - va; break;
+        case Algo::rate: value[k] += (vb - va) / dt * kRateScale; break;
+      }
+    }
+  }
+  std::map<std::string, std::optional<long long>> out;
+  for (const auto& [k, v] : value) {
+    if (c.algo == Algo::count) {
+      out[k] = std::llround(v);  // a count has a value even for a family the body lacks
+    } else if (seen[k]) {
+      out[k] = std::llround(std::floor(v + 0.5));
+    } else {
+      out[k] = std::nullopt;
+    }
+  }
+  return out;
+}
+
+// The SET values of chart `id` in protocol text.
+std::map<std::string, std::optional<long long>> sent(const std::string& out, const std::string& type,
+                                                     std::string_view id) {
+  std::map<std::string, std::optional<long long>> v;
+  const std::string begin = "BEGIN " + type + "." + std::string(id);
+  std::size_t at = out.find(begin + " ");
+  if (at == std::string::npos) at = out.find(begin + "\n");
+  if (at == std::string::npos) return v;
+  std::istringstream in(out.substr(at));
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line) && line != "END") {
+    // SET id = value
+    const std::size_t eq = line.find(" = ");
+    const std::string dim = line.substr(4, eq - 4);
+    const std::string num = line.substr(eq + 3);
+    v[dim] = num.empty() ? std::nullopt : std::optional<long long>(std::stoll(num));
+  }
+  return v;
+}
+
+TEST(Catalogue, EveryChartShowsWhatTwoRealScrapesSay) {
+  const auto a_text = testing::capture("live-2.0.1-traffic-a.txt");
+  const auto b_text = testing::capture("live-2.0.1-traffic-b.txt");
+  ASSERT_TRUE(a_text && b_text) << "../shared/captures is needed";
+  // The two scrapes were 5.1 s apart (the capture's README; system_wallclock 13597 → 18705):
+  // they are charted 5 ticks apart at one second a tick.
+  constexpr int kTicks = 5;
+  JobCharts charts("t", 1);
+  VerneMQScrape scrape;
+  std::string out;
+  extract_vernemq(*a_text, scrape);
+  charts.on_success(scrape, 0, 0, out);
+  out.clear();
+  extract_vernemq(*b_text, scrape);
+  charts.on_success(scrape, kTicks, kTicks * 1'000'000, out);
+  const Body a = read_body(*a_text, "vernemq_"), b = read_body(*b_text, "vernemq_");
+
+  std::size_t checked = 0;
+  for (const catalogue::Chart& c : catalogue::charts()) {
+    bool any_family = false;
+    for (const catalogue::Dim& d : c.dims) any_family = any_family || b.count(std::string(d.family));
+    const auto got = sent(out, charts.type(), c.id);
+    if (!any_family) {
+      // A family the broker does not export makes no chart.
+      EXPECT_TRUE(got.empty()) << c.id;
+      EXPECT_FALSE(charts.has_chart(c.id)) << c.id;
+      continue;
+    }
+    ASSERT_FALSE(got.empty()) << c.id << " not sent";
+    const auto want = expected(c, a, b, kTicks);
+    for (const auto& [dim, v] : want) {
+      const auto it = got.find(dim);
+      ASSERT_NE(it, got.end()) << c.id << "." << dim << " not sent";
+      EXPECT_EQ(it->second, v) << c.id << "." << dim;
+    }
+    ++checked;
+  }
+  // The capture's own notes, as a spot check of the model above: 10 more PUBACK success and 3
+  // more not_authorized sent; 13 sockets opened.
+  EXPECT_EQ(sent(out, charts.type(), "mqtt_puback_sent_reason").at("success"), 10);
+  EXPECT_EQ(sent(out, charts.type(), "mqtt_puback_sent_reason").at("not_authorized"), 3);
+  EXPECT_EQ(sent(out, charts.type(), "socket_operations").at("open"), 13 * kRateScale / kTicks);
+  EXPECT_GE(checked, 60u);  // every chart a 2.0.1 broker has data for
+}
+
+TEST(Catalogue, CoversEveryFamilyARealBrokerExports) {
+  const auto text = testing::capture("live-2.0.1-all-reason-codes.txt");
+  ASSERT_TRUE(text.has_value()) << "../shared/captures is needed";
+  // Left out on purpose: histograms (not yet charted), deprecated or always-zero families, the
+  // per-scheduler gauges (go.d dropped them too; system_utilization is their average), the
+  // SWC internals, and system_exact_reductions (system_reductions is charted).
+  const std::set<std::string> left_out = {"client_expired",
+                                          "system_exact_reductions",
+                                          "mqtt_connack_accepted_sent",
+                                          "mqtt_connack_bad_credentials_sent",
+                                          "mqtt_connack_identifier_rejected_sent",
+                                          "mqtt_connack_not_authorized_sent",
+                                          "mqtt_connack_server_unavailable_sent",
+                                          "mqtt_connack_unacceptable_protocol_sent",
+                                          "swc_dotkeymap_memory",
+                                          "swc_object_count",
+                                          "swc_tombstone_count"};
+  std::istringstream in(*text);
+  std::string line;
+  std::set<std::string> missing;
+  while (std::getline(in, line)) {
+    if (line.rfind("# TYPE ", 0) != 0) continue;
+    std::istringstream words(line.substr(7));
+    std::string name, type;
+    words >> name >> type;
+    name = name.substr(std::string("vernemq_").size());
+    if (type == "histogram" || left_out.count(name) || name.rfind("system_utilization_scheduler_", 0) == 0) continue;
+    if (!catalogue::find_family(name)) missing.insert(name);
+    const auto f = catalogue::find_family(name);
+    // system_wallclock is a counter of milliseconds that the catalogue reads as a level (uptime).
+    if (f && name != "system_wallclock") {
+      EXPECT_EQ(catalogue::families()[*f].type == catalogue::FamilyType::counter, type == "counter") << name;
+    }
+  }
+  EXPECT_TRUE(missing.empty()) << "not in the catalogue: " << ::testing::PrintToString(missing);
+}
+
+TEST(Catalogue, ReasonCodesAreTheOnesARealBrokerDeclares) {
+  const auto text = testing::capture("live-2.0.1-all-reason-codes.txt");
+  ASSERT_TRUE(text.has_value()) << "../shared/captures is needed";
+  const Body body = read_body(*text, "vernemq_");
+  std::size_t lists = 0;
+  for (const auto& [family, lines] : body) {
+    for (const char* label : {"reason_code", "return_code"}) {
+      std::vector<std::string> codes;
+      for (const Line& l : lines) {
+        if (const auto it = l.labels.find(label); it != l.labels.end()) codes.push_back(it->second);
+      }
+      if (codes.empty()) continue;
+      const auto declared = catalogue::reason_codes(family, std::string(label) == "return_code" ? 4 : 5);
+      EXPECT_EQ(codes, std::vector<std::string>(declared.begin(), declared.end())) << family << " " << label;
+      ++lists;
+    }
+  }
+  EXPECT_EQ(lists, 14u);
+}
+
+}  // namespace
+}  // namespace vmq
