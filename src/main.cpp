@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "vmq/chart_reference.h"
 #include "vmq/config.h"
 #include "vmq/log.h"
 #include "vmq/netdata_writer.h"
@@ -89,16 +90,17 @@ void warn_about_readable_secrets(const vmq::Config& config) {
 }
 
 constexpr std::string_view kUsage =
-    "usage: vernemq.plugin [UPDATE_EVERY] [--config FILE] [--check] [--help] [--version]\n"
+    "usage: vernemq.plugin [UPDATE_EVERY] [--config FILE] [--check] [--charts] [--help] [--version]\n"
     "\n"
-    "A Netdata external plugin that collects VerneMQ's MQTT 5 PUBACK reason codes and counts\n"
-    "how many of each were sent in the last minute.\n"
+    "A Netdata external plugin that collects every VerneMQ metric family (counts in the last\n"
+    "minute for what alerts speak of, rates for traffic), first of all the MQTT 5 PUBACK reason codes.\n"
     "\n"
     "  UPDATE_EVERY   data collection interval in seconds (Netdata passes it; default 1 or\n"
     "                 $NETDATA_UPDATE_EVERY); a job never runs faster than this\n"
     "  --config FILE  read FILE instead of $NETDATA_USER_CONFIG_DIR/vernemq.conf or\n"
     "                 $NETDATA_STOCK_CONFIG_DIR/vernemq.conf\n"
     "  --check        fetch every job once, print a JSON report, exit 0 only if all are usable\n"
+    "  --charts       print the chart reference (Markdown) and exit\n"
     "  --help         this text\n"
     "  --version      the version\n";
 
@@ -128,6 +130,10 @@ int main(int argc, char** argv) {
       std::cout << "vernemq.plugin " << VMQ_VERSION << "\n";
       return 0;
     }
+    if (a == "--charts") {
+      std::cout << vmq::chart_reference_markdown();
+      return 0;
+    }
     if (a == "--check") {
       check = true;
     } else if (a == "--config") {
@@ -142,7 +148,7 @@ int main(int argc, char** argv) {
       update_every = v;
     } else {
       std::cerr << "vernemq.plugin: unknown argument '" << a << "'; expected UPDATE_EVERY (1..86400 seconds), "
-                << "--config FILE, --check, --help or --version\n";
+                << "--config FILE, --check, --charts, --help or --version\n";
       return 2;
     }
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "test_files.h"
+#include "vmq/chart_reference.h"
 #include "vmq/job_charts.h"
 #include "vmq/vernemq_metrics.h"
 
@@ -307,6 +308,21 @@ TEST(Catalogue, ReasonCodesAreTheOnesARealBrokerDeclares) {
     }
   }
   EXPECT_EQ(lists, 14u);
+}
+
+TEST(Catalogue, TheReadmesChartTableIsTheCatalogues) {
+  const std::string readme = testing::read_file(std::string(VMQ_SOURCE_DIR) + "/README.md");
+  const std::string begin = "<!-- charts:begin -->\n", end = "<!-- charts:end -->";
+  const std::size_t b = readme.find(begin), e = readme.find(end);
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  const std::string table = readme.substr(b + begin.size(), e - b - begin.size());
+  EXPECT_EQ(table, chart_reference_markdown())
+      << "README.md's chart table differs from the catalogue: replace it with the output of vernemq.plugin --charts";
+  // Every chart has its row.
+  for (const catalogue::Chart& c : catalogue::charts()) {
+    EXPECT_NE(table.find("| `" + std::string(c.id) + "` "), std::string::npos) << c.id;
+  }
 }
 
 }  // namespace
