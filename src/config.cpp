@@ -7,26 +7,17 @@
 // key's row, and applies the few rules that span keys or jobs.
 #include "vmq/config.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstdlib>
-#include <filesystem>
 #include <optional>
-#include <sstream>
-#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "vmq/config_readers.h"
 #include "vmq/config_text.h"
+#include "vmq/config_yaml.h"
 #include "vmq/netdata_writer.h"
 
 namespace vmq {
@@ -41,8 +32,6 @@ using cfg::NodeBudget;
 using cfg::shown;
 using cfg::where;
 
-// A config file is a few KiB; refusing huge ones keeps a wrong --config (a log, a core) cheap.
-constexpr std::size_t kMaxConfigFileBytes = 4u * 1024u * 1024u;
 // Merge keys ('<<') nested deeper than this are a loop or a mistake.
 constexpr int kMaxMergeDepth = 16;
 
@@ -135,90 +124,9 @@ class Parser {
   std::unordered_map<std::string, SeenName> names_;
 };
 
-// Walks the documents of a YAML stream, noting where each one's first node is and whether it
-// holds anything. yaml-cpp 0.7's own LoadAll() never returns on some malformed input (a stray
-// ',' where a node is expected, e.g. the file ",a:"): the parser reports an empty document
-// without consuming anything, again and again, and LoadAll keeps each one until memory runs
-// out (jbeder/yaml-cpp#1040, fixed upstream after 0.8.0; found here by fuzz/fuzz_config).
-// This walk stops as soon as a document does not move forward.
-class DocumentScout final : public YAML::EventHandler {
- public:
-  struct Document {
-    YAML::Mark first;      // of its first node
-    bool content = false;  // anything but an empty (null) document
-  };
-
-  // Returns every document, or stops at the first that did not advance (its mark is then
-  // reported through `stuck`).
-  std::vector<Document> walk(std::istream& in, std::optional<YAML::Mark>& stuck) {
-    YAML::Parser parser(in);
-    std::vector<Document> docs;
-    for (;;) {
-      current_ = Document{};
-      seen_ = false;
-      if (!parser.HandleNextDocument(*this)) break;
-      if (!docs.empty() && seen_ && !docs.back().first.is_null() && current_.first.pos <= docs.back().first.pos) {
-        stuck = current_.first;
-        break;
-      }
-      docs.push_back(current_);
-    }
-    return docs;
-  }
-
-  void OnDocumentStart(const YAML::Mark&) override {}
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m, false); }
-  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m, true); }
-  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t, const std::string&) override { note(m, true); }
-  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    note(m, true);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-    note(m, true);
-  }
-  void OnMapEnd() override {}
-
- private:
-  void note(const YAML::Mark& m, bool content) {
-    if (!seen_) {
-      current_.first = m;
-      seen_ = true;
-    }
-    current_.content = current_.content || content;
-  }
-  Document current_;
-  bool seen_ = false;
-};
-
 Config Parser::parse(std::string_view text) {
   config_.source = std::string(source_);
-  YAML::Node root;
-  try {
-    std::istringstream in{std::string(text)};
-    std::optional<YAML::Mark> stuck;
-    const std::vector<DocumentScout::Document> docs = DocumentScout().walk(in, stuck);
-    if (stuck) {
-      const std::string found_char = stuck->pos >= 0 && static_cast<std::size_t>(stuck->pos) < text.size()
-                                         ? " " + shown(text.substr(static_cast<std::size_t>(stuck->pos), 1))
-                                         : std::string();
-      fail(loc_of(*stuck), "YAML syntax error: unexpected" + found_char +
-                               " where a value should start (a ',' belongs inside [...] or {...})");
-    }
-    // A trailing "---" yields an extra empty document; only real extra content is an error.
-    for (std::size_t i = 1; i < docs.size(); ++i) {
-      if (docs[i].content) {
-        fail(loc_of(docs[i].first), "a second YAML document starts here; expected one document");
-      }
-    }
-    // Only the first document is built into nodes (YAML::Load reads one document).
-    if (!docs.empty() && docs[0].content) root = YAML::Load(std::string(text));
-  } catch (const YAML::DeepRecursion& e) {
-    fail(loc_of(e.mark), "YAML nesting is too deep; expected a small configuration file");
-  } catch (const YAML::Exception& e) {
-    fail(loc_of(e.mark), "YAML syntax error: " + e.msg);
-  }
+  const YAML::Node root = cfg::load_yaml_document(text, source_);
   // go.d treats an empty file (or one with only comments) as "no configuration", not an error.
   if (!root.IsDefined() || root.IsNull()) {
     config_.problems.push_back(std::string(source_) + " has no jobs (it holds nothing but comments or blank lines)");
@@ -429,60 +337,6 @@ void Parser::check_job(const JobConfig& job, const std::unordered_set<std::strin
 Config parse_config(std::string_view yaml_text, std::string_view source) {
   Parser parser(source);
   return parser.parse(yaml_text);
-}
-
-Config load_config_file(const std::string& path) {
-  auto os_error = [&](std::string_view what, int err) {
-    return ConfigError(path + ": " + std::string(what) + ": " + std::system_category().message(err));
-  };
-  // O_NONBLOCK: opening a FIFO given by mistake must not hang start-up.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) throw os_error("cannot open the configuration file", errno);
-  struct FdCloser {
-    int fd;
-    ~FdCloser() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw os_error("cannot stat the configuration file", errno);
-  if (S_ISDIR(st.st_mode)) {
-    throw ConfigError(path + ": is a directory; expected a YAML configuration file");
-  }
-  if (!S_ISREG(st.st_mode)) {
-    throw ConfigError(path + ": is not a regular file; expected a YAML configuration file");
-  }
-  std::string text;
-  char buf[16384];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw os_error("cannot read the configuration file", errno);
-    }
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxConfigFileBytes) {
-      throw ConfigError(path + ": is larger than " + std::to_string(kMaxConfigFileBytes) +
-                        " bytes; expected a small YAML configuration file");
-    }
-  }
-  return parse_config(text, path);
-}
-
-std::optional<std::string> find_config_file(const std::optional<std::string>& cli_path,
-                                            const char* (*getenv_fn)(const char*)) {
-  if (cli_path) return cli_path;
-  for (const char* var : {"NETDATA_USER_CONFIG_DIR", "NETDATA_STOCK_CONFIG_DIR"}) {
-    const char* dir = getenv_fn != nullptr ? getenv_fn(var) : std::getenv(var);
-    if (dir == nullptr || *dir == '\0') continue;
-    std::string candidate(dir);
-    if (candidate.back() != '/') candidate += '/';
-    candidate += "vernemq.conf";
-    // Existence only: a file we cannot read must be reported by load_config_file, not skipped
-    // in favour of the stock one.
-    std::error_code ec;
-    if (std::filesystem::exists(candidate, ec)) return candidate;
-  }
-  return std::nullopt;
 }
 
 Config default_config() {
