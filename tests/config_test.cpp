@@ -781,10 +781,12 @@ TEST(ConfigFile, ShippedStockFileLoadsClean) {
 }
 
 // The reference comments of conf.d/vernemq.conf against the key table (config_keys()): every
-// key has an entry in its section with the table's default, and every entry is a known key.
+// key has an entry in its section whose first line is the key's help and which holds the line
+// "Type: <type>[, <range>]. Default: <default>." (or "Required."), and every entry is a known key.
 struct RefEntry {
   bool global;
   std::vector<std::string> names;  // "#  - username, password" documents two keys
+  std::vector<std::string> lines;  // its text, one comment line each
   std::string text;
 };
 
@@ -798,13 +800,28 @@ std::vector<RefEntry> reference_entries(const std::string& conf) {
     if (line == "# [ JOBS ]") global = false;
     if (!in_sections || !line.starts_with("#")) continue;
     if (line.starts_with("#  - ")) {
-      RefEntry e{global, {}, ""};
+      RefEntry e{global, {}, {}, ""};
       std::istringstream names(line.substr(5));
       for (std::string n; std::getline(names, n, ',');) e.names.push_back(n.substr(n.find_first_not_of(' ')));
       out.push_back(std::move(e));
     } else if (!out.empty() && line.starts_with("#    ")) {
       out.back().text += line.substr(5) + " ";
+      out.back().lines.push_back(line.substr(5));
     }
+  }
+  return out;
+}
+
+// The one line the reference gives each key's type, range and default, written out by hand
+// from the format the file promises (not from the parser's code).
+std::string type_line(const ConfigKey& key) {
+  std::string out = "Type: " + std::string(key.type);
+  if (!key.range.empty()) out += ", " + std::string(key.range);
+  out += ".";
+  if (key.required) {
+    out += " Required.";
+  } else if (!key.default_value.empty()) {
+    out += " Default: " + std::string(key.default_value) + ".";
   }
   return out;
 }
@@ -824,6 +841,11 @@ TEST(ConfigFile, ShippedStockFileDocumentsEveryKeyAsTheTableSays) {
     if (!key.default_value.empty()) {
       EXPECT_HAS(it->text, "Default: " + std::string(key.default_value));
     }
+    ASSERT_FALSE(it->lines.empty());
+    EXPECT_EQ(it->lines.front(), key.help) << "the entry's first line is not the key's help";
+    EXPECT_NE(std::find(it->lines.begin(), it->lines.end(), type_line(key)), it->lines.end())
+        << "no line \"" << type_line(key) << "\" in the entry:\n"
+        << it->text;
   }
   for (const RefEntry& e : entries) {
     for (const std::string& name : e.names) {
@@ -831,6 +853,26 @@ TEST(ConfigFile, ShippedStockFileDocumentsEveryKeyAsTheTableSays) {
                                      [&](const ConfigKey& k) { return k.name == name && k.global == e.global; });
       EXPECT_TRUE(known) << "conf.d/vernemq.conf documents '" << name << "', which the table does not know";
     }
+  }
+}
+
+// The type line itself, for a few keys whose type, range and default were read off
+// conf.d/vernemq.conf and config.h by hand: the table says what the reference says.
+TEST(ConfigKeys, TheTableHoldsTheDocumentedTypeRangeAndDefault) {
+  const std::map<std::pair<std::string, bool>, std::string> expected = {
+      {{"update_every", true}, "Type: integer, 1..86400. Default: 1."},
+      {{"autodetection_retry", true}, "Type: integer, >= 0. Default: 0."},
+      {{"url", false}, "Type: url, http:// or https://. Required."},
+      {{"timeout", false}, "Type: duration, 0.001..3600 s. Default: 1."},
+      {{"tls_skip_verify", false}, "Type: bool. Default: false."},
+      {{"max_body_size", false}, "Type: size, 1 KiB..1 GiB. Default: 16 MiB."},
+  };
+  for (const auto& [name_global, line] : expected) {
+    const auto it = std::find_if(config_keys().begin(), config_keys().end(), [&](const ConfigKey& k) {
+      return k.name == name_global.first && k.global == name_global.second;
+    });
+    ASSERT_NE(it, config_keys().end()) << name_global.first;
+    EXPECT_EQ(type_line(*it), line);
   }
 }
 

@@ -73,11 +73,12 @@ enum class OnNull : std::uint8_t {
 // conf.d/vernemq.conf documents (a test keeps the file in step with this table).
 struct ConfigKey {
   std::string_view name;
-  bool global;                     // a top-level key (else a job key)
-  std::string_view type;           // integer, seconds, duration, string, bool, map, list, size, url
-  std::string_view default_value;  // as the reference says after "Default: "; "" when it has none
+  bool global;            // a top-level key (else a job key)
+  std::string_view type;  // integer, seconds, duration, string, bool, map, list, size, url
+  // The reference's line for the key is "Type: <type>[, <range>]. Default: <default_value>."
+  std::string_view default_value;  // "" when it has none
   std::string_view range;          // the accepted values, "" when any of its type
-  std::string_view help;           // one line
+  std::string_view help;           // the first line of its entry in conf.d/vernemq.conf
   // Validates the value, reports what is wrong (located) and stores it; false when it reported.
   // One of the typed readers of config_readers.h bound to a member, or a custom function for a
   // nested key. nullptr only for `jobs`, which the parser walks itself.
