@@ -113,6 +113,21 @@ constexpr std::array<ConfigKey, 22> kKeys = {{
         &store<&JobConfig::max_body_size, read_size>, kBodySizeExpected, kMinBodySize, kMaxBodySize),
 }};
 
+// What the parser relies on, checked when the table is compiled: names unique within their
+// group, every key but `jobs` has a reader, a bounded reader has min <= max.
+constexpr bool table_is_sound() {
+  for (std::size_t i = 0; i < kKeys.size(); ++i) {
+    const ConfigKey& k = kKeys[i];
+    if ((k.read == nullptr) != (k.global && k.name == "jobs")) return false;
+    if (k.min > k.max) return false;
+    for (std::size_t j = i + 1; j < kKeys.size(); ++j) {
+      if (kKeys[j].global == k.global && kKeys[j].name == k.name) return false;
+    }
+  }
+  return true;
+}
+static_assert(table_is_sound(), "a key is listed twice, lacks a reader, or has min > max");
+
 }  // namespace
 
 std::span<const ConfigKey> config_keys() { return kKeys; }

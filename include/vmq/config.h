@@ -74,7 +74,7 @@ enum class OnNull : std::uint8_t {
 struct ConfigKey {
   std::string_view name;
   bool global;            // a top-level key (else a job key)
-  std::string_view type;  // integer, seconds, duration, string, bool, map, list, size, url
+  std::string_view type;  // integer, duration, string, bool, map, list, size, url
   // The reference's line for the key is "Type: <type>[, <range>]. Default: <default_value>."
   std::string_view default_value;  // "" when it has none
   std::string_view range;          // the accepted values, "" when any of its type
