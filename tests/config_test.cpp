@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "vmq/config_readers.h"
+
 namespace vmq {
 namespace {
 
@@ -781,10 +783,12 @@ TEST(ConfigFile, ShippedStockFileLoadsClean) {
 }
 
 // The reference comments of conf.d/vernemq.conf against the key table (config_keys()): every
-// key has an entry in its section with the table's default, and every entry is a known key.
+// key has an entry in its section whose first line is the key's help and which holds the line
+// "Type: <type>[, <range>]. Default: <default>." (or "Required."), and every entry is a known key.
 struct RefEntry {
   bool global;
   std::vector<std::string> names;  // "#  - username, password" documents two keys
+  std::vector<std::string> lines;  // its text, one comment line each
   std::string text;
 };
 
@@ -798,13 +802,28 @@ std::vector<RefEntry> reference_entries(const std::string& conf) {
     if (line == "# [ JOBS ]") global = false;
     if (!in_sections || !line.starts_with("#")) continue;
     if (line.starts_with("#  - ")) {
-      RefEntry e{global, {}, ""};
+      RefEntry e{global, {}, {}, ""};
       std::istringstream names(line.substr(5));
       for (std::string n; std::getline(names, n, ',');) e.names.push_back(n.substr(n.find_first_not_of(' ')));
       out.push_back(std::move(e));
     } else if (!out.empty() && line.starts_with("#    ")) {
       out.back().text += line.substr(5) + " ";
+      out.back().lines.push_back(line.substr(5));
     }
+  }
+  return out;
+}
+
+// The one line the reference gives each key's type, range and default, written out by hand
+// from the format the file promises (not from the parser's code).
+std::string type_line(const ConfigKey& key) {
+  std::string out = "Type: " + std::string(key.type);
+  if (!key.range.empty()) out += ", " + std::string(key.range);
+  out += ".";
+  if (key.required) {
+    out += " Required.";
+  } else if (!key.default_value.empty()) {
+    out += " Default: " + std::string(key.default_value) + ".";
   }
   return out;
 }
@@ -824,6 +843,11 @@ TEST(ConfigFile, ShippedStockFileDocumentsEveryKeyAsTheTableSays) {
     if (!key.default_value.empty()) {
       EXPECT_HAS(it->text, "Default: " + std::string(key.default_value));
     }
+    ASSERT_FALSE(it->lines.empty());
+    EXPECT_EQ(it->lines.front(), key.help) << "the entry's first line is not the key's help";
+    EXPECT_NE(std::find(it->lines.begin(), it->lines.end(), type_line(key)), it->lines.end())
+        << "no line \"" << type_line(key) << "\" in the entry:\n"
+        << it->text;
   }
   for (const RefEntry& e : entries) {
     for (const std::string& name : e.names) {
@@ -831,6 +855,26 @@ TEST(ConfigFile, ShippedStockFileDocumentsEveryKeyAsTheTableSays) {
                                      [&](const ConfigKey& k) { return k.name == name && k.global == e.global; });
       EXPECT_TRUE(known) << "conf.d/vernemq.conf documents '" << name << "', which the table does not know";
     }
+  }
+}
+
+// The type line itself, for a few keys whose type, range and default were read off
+// conf.d/vernemq.conf and config.h by hand: the table says what the reference says.
+TEST(ConfigKeys, TheTableHoldsTheDocumentedTypeRangeAndDefault) {
+  const std::map<std::pair<std::string, bool>, std::string> expected = {
+      {{"update_every", true}, "Type: integer, 1..86400. Default: 1."},
+      {{"autodetection_retry", true}, "Type: integer, >= 0. Default: 0."},
+      {{"url", false}, "Type: url, http:// or https://. Required."},
+      {{"timeout", false}, "Type: duration, 0.001..3600 s. Default: 1."},
+      {{"tls_skip_verify", false}, "Type: bool. Default: false."},
+      {{"max_body_size", false}, "Type: size, 1 KiB..1 GiB. Default: 16 MiB."},
+  };
+  for (const auto& [name_global, line] : expected) {
+    const auto it = std::find_if(config_keys().begin(), config_keys().end(), [&](const ConfigKey& k) {
+      return k.name == name_global.first && k.global == name_global.second;
+    });
+    ASSERT_NE(it, config_keys().end()) << name_global.first;
+    EXPECT_EQ(type_line(*it), line);
   }
 }
 
@@ -842,6 +886,158 @@ TEST(ConfigKeys, TheTableDrivesTheKnownKeysInMessages) {
   }
   const Config c = parse("jobs:\n  - name: a\n    url: http://h/\n    tiemout: 1\n");
   EXPECT_HAS(all_problems(c), "known keys: " + expected);
+}
+
+// ------------------------------------------------------------------ each reader's bounds
+
+// A value at a bound of its row is accepted; one step beyond it is refused with the whole
+// message: where (file:line:column of the value), what was found, what was expected. Bounds and
+// texts are the documented ones (conf.d/vernemq.conf), written out here by hand.
+struct Bound {
+  std::string key;
+  std::string yaml_value;
+  std::string message;  // "" = accepted
+};
+
+void PrintTo(const Bound& b, std::ostream* os) { *os << b.key << ": " << b.yaml_value; }
+
+class ConfigJobKeyBound : public ::testing::TestWithParam<Bound> {};
+
+TEST_P(ConfigJobKeyBound, EdgeIsAcceptedAndBeyondIsRefusedWithTheWholeMessage) {
+  const Bound& b = GetParam();
+  // The value is on line 4, at column 5 + len(key) + 2; a second, good job runs regardless.
+  const Config c = parse("jobs:\n  - name: a\n    url: http://h/\n    " + b.key + ": " + b.yaml_value +
+                         "\n  - name: ok\n    url: http://h/\n");
+  if (b.message.empty()) {
+    EXPECT_EQ(c.jobs.size(), 2u) << all_problems(c);
+    EXPECT_TRUE(c.problems.empty()) << all_problems(c);
+  } else {
+    ASSERT_EQ(c.jobs.size(), 1u) << all_problems(c);
+    EXPECT_EQ(c.jobs[0].name, "ok");
+    ASSERT_EQ(c.problems.size(), 1u) << all_problems(c);
+    EXPECT_EQ(c.problems[0], b.message);
+  }
+}
+
+const std::string kEveryWant = "; expected an integer number of seconds, 1 to 86400; the job is skipped";
+const std::string kTimeoutWant =
+    "; expected seconds > 0 and <= 3600, as a number (1, 0.5) or a duration (500ms, 2s); the job is skipped";
+const std::string kSizeWant =
+    "; expected bytes from 1024 to 1073741824, as an integer or with a KiB, MiB or GiB suffix; the job is skipped";
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ConfigJobKeyBound,
+    ::testing::Values(
+        Bound{"update_every", "1", ""}, Bound{"update_every", "86400", ""},
+        Bound{"update_every", "86401",
+              "test.conf:4:19: job 'a': key 'update_every': value '86401' is out of range" + kEveryWant},
+        Bound{"update_every", "0",
+              "test.conf:4:19: job 'a': key 'update_every': value '0' is out of range" + kEveryWant},
+        Bound{"timeout", "0.001", ""}, Bound{"timeout", "1ms", ""}, Bound{"timeout", "3600", ""},
+        Bound{"timeout", "60m", ""},
+        Bound{"timeout", "3600.5",
+              "test.conf:4:14: job 'a': key 'timeout': value '3600.5' is more than 3600 seconds" + kTimeoutWant},
+        Bound{"timeout", "999us",
+              "test.conf:4:14: job 'a': key 'timeout': value '999us' is less than 1 ms, the HTTP client's resolution" +
+                  kTimeoutWant},
+        Bound{"max_body_size", "1024", ""}, Bound{"max_body_size", "1 KiB", ""},
+        Bound{"max_body_size", "1073741824", ""}, Bound{"max_body_size", "1 GiB", ""},
+        Bound{"max_body_size", "1073741825",
+              "test.conf:4:20: job 'a': key 'max_body_size': value '1073741825' is out of range" + kSizeWant},
+        Bound{"max_body_size", "1023",
+              "test.conf:4:20: job 'a': key 'max_body_size': value '1023' is out of range" + kSizeWant},
+        Bound{"max_body_size", "'1024'",
+              "test.conf:4:20: job 'a': key 'max_body_size': found the quoted string '1024'" + kSizeWant},
+        Bound{
+            "tls_skip_verify", "'yes'",
+            "test.conf:4:22: job 'a': key 'tls_skip_verify': found the quoted string 'yes', not a boolean; expected a "
+            "YAML boolean: true or false (yes/no and on/off also work), without quotes; the job is skipped"},
+        Bound{"username", "[a]",
+              "test.conf:4:15: job 'a': key 'username': found a list; expected a string; the job is skipped"},
+        Bound{"api_key", "\"a\\tb\"",
+              "test.conf:4:14: job 'a': key 'api_key': the value contains a line break or control character; "
+              "expected one line; the job is skipped"}));
+
+// Top-level keys are read by the same rows; a bad value there concerns every job, so the file
+// is refused.
+TEST(ConfigTopLevelBound, EdgesAreAcceptedAndBeyondIsAConfigError) {
+  EXPECT_EQ(parse("update_every: 86400\njobs: []\n").update_every, 86400);
+  EXPECT_EQ(parse("autodetection_retry: 0\n").autodetection_retry, 0);
+  EXPECT_EQ(parse("autodetection_retry: 2147483647\n").autodetection_retry, 2147483647);
+  EXPECT_EQ(error_of("jobs: []\nupdate_every: 86401\n"),
+            "test.conf:2:15: key 'update_every': value '86401' is out of range; expected an integer number of "
+            "seconds, 1 to 86400");
+  EXPECT_EQ(error_of("autodetection_retry: 2147483648\n"),
+            "test.conf:1:22: key 'autodetection_retry': value '2147483648' is out of range; expected an integer "
+            "number of seconds >= 0 (0 = never)");
+  // A key without a value keeps its default; priority is noted whatever its value.
+  const Config c = parse("autodetection_retry:\npriority:\njobs: []\n");
+  EXPECT_EQ(c.autodetection_retry, 0);
+  EXPECT_HAS(all_problems(c), "test.conf:2:1: key 'priority' is ignored: chart priorities are fixed");
+}
+
+// The extension point for nested keys: a row whose reader is a custom function that walks its
+// own map and reads each inner value with a typed reader through KeyRead::nested, so inner
+// messages are located and labelled like any other. This reader has the shape a
+// `cluster_sources: {NAME: {enabled: bool, url: string}}` row would have.
+struct Source {
+  std::string name;
+  bool enabled = true;
+  std::string url;
+};
+std::vector<Source> g_sources;  // where this test's reader stores (a JobConfig member in real rows)
+
+constexpr ConfigKey kEnabledRow{"enabled", false, "bool", "true", "", "", nullptr, "", 0, 0, OnNull::keep_default,
+                                false};
+constexpr ConfigKey kUrlRow{"url", false, "string", "", "", "", nullptr, "", 0, 0, OnNull::keep_default, false};
+
+bool read_sources(const cfg::KeyRead& r) {
+  if (!r.value.IsMap()) {
+    r.fail("found " + cfg::found(r.value) + "; expected a map of source name: {enabled, url}");
+    return false;
+  }
+  bool ok = true;
+  for (const auto& source : r.value) {
+    r.budget.visit(source.second);
+    Source s{source.first.Scalar(), true, ""};
+    for (const auto& kv : source.second) {
+      const std::string key = kv.first.Scalar();
+      const std::string label = "source '" + s.name + "': key '" + key + "'";
+      if (key == "enabled") {
+        const auto v = cfg::read_bool(r.nested(kv.first, kv.second, label, kEnabledRow));
+        ok = ok && v.has_value();
+        s.enabled = v.value_or(s.enabled);
+      } else if (key == "url") {
+        const auto v = cfg::read_line(r.nested(kv.first, kv.second, label, kUrlRow));
+        ok = ok && v.has_value();
+        s.url = v.value_or("");
+      }
+    }
+    g_sources.push_back(s);
+  }
+  return ok;
+}
+
+TEST(ConfigCustomReader, NestedValuesAreReadByTheTypedReadersWithLocatedMessages) {
+  const ConfigKey row{"cluster_sources",    false, "map", "", "", "", &read_sources, "", 0, 0,
+                      OnNull::keep_default, false};
+  const YAML::Node doc = YAML::Load("cluster_sources:\n  health: {enabled: no}\n  status_json:\n    enabled: 2\n");
+  const YAML::Node key = doc.begin()->first;
+  Config config;
+  JobConfig job;
+  cfg::Errors errors;
+  cfg::NodeBudget budget("test.conf");
+  g_sources.clear();
+  EXPECT_FALSE(row.read(cfg::KeyRead{row, "key 'cluster_sources'", key, doc["cluster_sources"], "test.conf", config,
+                                     &job, errors, budget}));
+  ASSERT_EQ(g_sources.size(), 2u);
+  EXPECT_EQ(g_sources[0].name, "health");
+  EXPECT_FALSE(g_sources[0].enabled);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(cfg::where("test.conf", errors[0].first), "test.conf:4:14");
+  EXPECT_EQ(errors[0].second,
+            "key 'cluster_sources': source 'status_json': key 'enabled': found the number '2', not a boolean; "
+            "expected a YAML boolean: true or false (yes/no and on/off also work), without quotes");
 }
 
 // ------------------------------------------------------------------ which file

@@ -14,7 +14,12 @@
 #include <utility>
 #include <vector>
 
+#include "vmq/url.h"  // redact_url, declared here before
+
 namespace vmq {
+namespace cfg {
+struct KeyRead;  // what a key's reader is given (config_readers.h)
+}
 
 inline constexpr std::string_view kDefaultUrl = "http://127.0.0.1:8888/metrics";
 inline constexpr std::size_t kDefaultMaxBodySize = 16u * 1024u * 1024u;
@@ -53,20 +58,36 @@ struct JobConfig {
 struct Config {
   std::string source;                 // the file read, or "built-in default"
   int update_every = 1;               // seconds, the file's default for jobs
-  int autodetection_retry = 0;        // accepted for go.d compatibility
+  int autodetection_retry = 0;        // seconds between retries of a failed first check; 0 = never
   std::vector<JobConfig> jobs;        // usable jobs, in file order
   std::vector<std::string> problems;  // one message per skipped job or ignored key
 };
 
-// One configuration key, as the parser knows it and as conf.d/vernemq.conf documents it (a test
-// keeps the file in step with this table).
+// What a key with no value (`key:`) means.
+enum class OnNull : std::uint8_t {
+  keep_default,  // the default stays, as in go.d
+  read,          // the reader decides (a required key, a key that is noted whatever its value)
+};
+
+// One configuration key: how the parser reads it, what its messages say, and what
+// conf.d/vernemq.conf documents (a test keeps the file in step with this table).
 struct ConfigKey {
   std::string_view name;
-  bool global;                     // a top-level key (else a job key)
-  std::string_view type;           // integer, seconds, duration, string, bool, map, list, size, url
-  std::string_view default_value;  // as the reference says after "Default: "; "" when it has none
+  bool global;            // a top-level key (else a job key)
+  std::string_view type;  // integer, duration, string, bool, map, list, size, url
+  // The reference's line for the key is "Type: <type>[, <range>]. Default: <default_value>."
+  std::string_view default_value;  // "" when it has none
   std::string_view range;          // the accepted values, "" when any of its type
-  std::string_view help;           // one line
+  std::string_view help;           // the first line of its entry in conf.d/vernemq.conf
+  // Validates the value, reports what is wrong (located) and stores it; false when it reported.
+  // One of the typed readers of config_readers.h bound to a member, or a custom function for a
+  // nested key. nullptr only for `jobs`, which the parser walks itself.
+  bool (*read)(const cfg::KeyRead&) = nullptr;
+  std::string_view expected;  // "expected ..." in its messages ("" = the reader's own); why, for an ignored key
+  double min = 0;             // bounds of the integer, duration and size readers
+  double max = 0;
+  OnNull on_null = OnNull::keep_default;
+  bool required = false;  // a job without it is skipped
 };
 
 // Every key, top-level ones first, each group in the order messages list them.
@@ -86,8 +107,5 @@ std::optional<std::string> find_config_file(const std::optional<std::string>& cl
 
 // One job named "local" on kDefaultUrl.
 Config default_config();
-
-// The URL with any userinfo (user:password@) removed, for logs and reports.
-std::string redact_url(std::string_view url);
 
 }  // namespace vmq
