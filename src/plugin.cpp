@@ -206,6 +206,7 @@ json check_nodes(const VerneMQScrape& scrape) {
 bool handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::int64_t now_mono, std::string& out) {
   if (r.ok) job.stream.finish();  // the body was parsed as it arrived
   std::string error = r.ok ? scrape_error(job.scrape) : r.error;
+  http.redact(job.http, error);  // names found in the body, or a server's words
   if (error.empty()) redact_scrape(http, job.http, job.scrape);
   if (!error.empty()) {
     job.failures.failure(now_mono, error);
@@ -215,10 +216,14 @@ bool handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::
   job.failures.success(now_mono);
   if (job.scrape.problems_total > 0 && now_mono - job.last_problem_log_us >= kSummaryEveryUs) {
     job.last_problem_log_us = now_mono;
+    // Body text: a server may echo the credentials it got (the bearer token is read from its
+    // file at each request, so only the HTTP client knows it).
+    std::string first = job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front();
+    http.redact(job.http, first);
     log::warning(job.cfg.name, std::to_string(job.scrape.problems_total) +
                                    " problem(s) in the scraped body were skipped (logged at most once a minute); "
                                    "first: " +
-                                   (job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front()));
+                                   first);
   }
   job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out, now_mono);
   // What the `vernemq` Function shows of the node, as of this scrape.
