@@ -233,6 +233,7 @@ constexpr Dim in_out(SV id, SV family) { return Dim{id, family, {}, 1, 1, 1}; }
 constexpr Dim mirrored(SV id, SV family) { return Dim{id, family, {}, 1, -1, 1}; }
 constexpr Dim one(SV id, SV family, long divisor = 1) { return Dim{id, family, {}, 1, 1, divisor}; }
 constexpr Dim split_of(SV family, SV match) { return Dim{{}, family, match, 1, 1, 1}; }
+constexpr Dim per(SV id, SV family) { return Dim{id, family, {}, 1, 1, 1, true}; }
 
 constexpr Dim kOpenSockets[] = {one("open", "socket_open"), Dim{"open", "socket_close", {}, -1, 1, 1}};
 constexpr Dim kConnections[] = {one("total", "total_active_connections"), one("mqtt", "active_mqtt_connections"),
@@ -241,6 +242,7 @@ constexpr Dim kSocketOps[] = {in_out("open", "socket_open"), mirrored("close", "
 constexpr Dim kKeepalive[] = {one("closed", "client_keepalive_expired")};
 constexpr Dim kCloseTimeout[] = {one("closed", "socket_close_timeout")};
 constexpr Dim kSocketErrors[] = {one("errors", "socket_error")};
+constexpr Dim kSocketErrorRatio[] = {one("errors", "socket_error"), per("errors", "socket_open")};
 constexpr Dim kTraffic[] = {in_out("received", "bytes_received"), mirrored("sent", "bytes_sent")};
 
 constexpr Dim kQueueProcesses[] = {one("queue_processes", "queue_processes")};
@@ -290,6 +292,7 @@ constexpr Dim kUptime[] = {one("uptime", "system_wallclock", 1000)};
 constexpr Dim kPublish[] = {in_out("received", "mqtt_publish_received"), mirrored("sent", "mqtt_publish_sent")};
 constexpr Dim kPublishErrors[] = {one("failed", "mqtt_publish_error")};
 constexpr Dim kPublishAuthErrors[] = {one("unauthorized", "mqtt_publish_auth_error")};
+constexpr Dim kPublishErrorRatio[] = {one("failed", "mqtt_publish_error"), per("failed", "mqtt_publish_received")};
 constexpr Dim kInvalidMsgSize[] = {one("invalid", "mqtt_invalid_msg_size_error")};
 constexpr Dim kPuback[] = {in_out("received", "mqtt_puback_received"), mirrored("sent", "mqtt_puback_sent")};
 constexpr Dim kPubackReceivedBy[] = {split_of("mqtt_puback_received", kV5)};
@@ -348,6 +351,8 @@ constexpr Chart kCharts[] = {
     {"socket_close_timeout", "Sockets Closed without a CONNECT in Time, in the Last Minute", "sockets", "sockets",
      "line", 70204, count, kCloseTimeout},
     {"socket_errors", "Socket Errors in the Last Minute", "errors", "sockets", "line", 70205, count, kSocketErrors},
+    {"socket_error_ratio", "Socket Errors per 100 Sockets Opened in the Last 5 Minutes", "percentage", "sockets",
+     "line", 70206, ratio, kSocketErrorRatio},
 
     {"queue_processes", "Queue Processes (Online and Offline Sessions)", "queue processes", "queues", "line", 70300,
      gauge, kQueueProcesses},
@@ -401,6 +406,8 @@ constexpr Chart kCharts[] = {
      "line", 71001, count, kPublishErrors},
     {"mqtt_publish_auth_errors", "Unauthorized PUBLISH Attempts in the Last Minute", "attempts", "mqtt publish", "line",
      71002, count, kPublishAuthErrors},
+    {"mqtt_publish_error_ratio", "PUBLISH Failed per 100 PUBLISH Received in the Last 5 Minutes", "percentage",
+     "mqtt publish", "line", 71004, ratio, kPublishErrorRatio},
     {"mqtt_invalid_msg_size_error", "Packets Refused for Their Size in the Last Minute", "packets", "mqtt publish",
      "line", 71003, count, kInvalidMsgSize},
     {"mqtt_puback_received_reason", "MQTT 5 PUBACK QoS 1 Received by Reason in the Last Minute", "packets",

@@ -16,6 +16,7 @@ std::string_view made(catalogue::Algo a) {
     case catalogue::Algo::count: return "count in the last minute";
     case catalogue::Algo::rate: return "per second";
     case catalogue::Algo::gauge: return "level";
+    case catalogue::Algo::ratio: return "percent over 5 minutes";
   }
   return "";
 }
@@ -45,7 +46,7 @@ std::string chart_reference_markdown() {
         md += (i ? ", " : "") + code(d.id) + " (" + code(d.family);
         if (!d.match.empty()) md += " " + code(d.match);
         for (++i; i < c.dims.size() && c.dims[i].id == d.id; ++i) {
-          md += (c.dims[i].sign < 0 ? " − " : " + ") + code(c.dims[i].family);
+          md += (c.dims[i].denominator ? " per 100 " : c.dims[i].sign < 0 ? " − " : " + ") + code(c.dims[i].family);
         }
         if (d.divisor > 1) md += " ÷ " + std::to_string(d.divisor);
         md += d.multiplier < 0 ? ", shown negative)" : ")";

@@ -31,7 +31,10 @@ JobCharts::JobCharts(std::string job_name, int update_every_s)
     : job_(std::move(job_name)),
       type_("vernemq_" + sanitize_id(job_)),
       update_every_(update_every_s),
-      store_(update_every_s) {
+      store_(update_every_s),
+      ratio_span_us_(static_cast<std::int64_t>((catalogue::kRatioWindowSeconds + std::max(update_every_s, 1) - 1) /
+                                               std::max(update_every_s, 1)) *
+                     std::max(update_every_s, 1) * 1'000'000) {
   const auto specs = catalogue::charts();
   charts_.resize(specs.size());
   for (std::size_t c = 0; c < specs.size(); ++c) {
@@ -109,7 +112,7 @@ std::uint32_t JobCharts::route_of(int family, std::string_view labels) {
         if (!value) continue;  // e.g. the MQTT 3.1.1 series of a reason-code family
         index = split_dimension(c, *value);
       }
-      feeds.push_back(Feed{static_cast<std::uint16_t>(c), index, static_cast<std::int8_t>(dim.sign)});
+      feeds.push_back(Feed{static_cast<std::uint16_t>(c), index, static_cast<std::int8_t>(dim.sign), dim.denominator});
     }
   }
   for (const Feed& f : feeds) charts_[f.chart].present = true;
@@ -154,8 +157,12 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
     if (s.tag != 0) continue;
     const std::uint32_t route = route_of(s.family, s.labels);
     s.tag = route + 1;
-    s.windowed = std::any_of(routes_[route].begin(), routes_[route].end(),
-                             [](const Feed& f) { return catalogue::charts()[f.chart].algo == Algo::count; });
+    const auto reads = [&](Algo algo) {
+      return std::any_of(routes_[route].begin(), routes_[route].end(),
+                         [&](const Feed& f) { return catalogue::charts()[f.chart].algo == algo; });
+    };
+    s.windowed = reads(Algo::count) || reads(Algo::ratio);
+    s.keep_us = reads(Algo::ratio) ? ratio_span_us_ : 0;
   }
   store_.commit();
   had_success_ = true;
@@ -179,6 +186,7 @@ void JobCharts::sum_into(std::int64_t tick) {
   for (ChartState& c : charts_) {
     if (!c.present) continue;
     c.shares.assign(c.dims.size(), Share{});  // no allocation once sized
+    c.den_shares.assign(c.dims.size(), Share{});
     c.sums.assign(c.dims.size(), 0.0);
     c.fed.assign(c.dims.size(), 0);
     c.known.assign(c.dims.size(), 1);
@@ -191,6 +199,9 @@ void JobCharts::sum_into(std::int64_t tick) {
       c.fed[f.dim] = 1;
       switch (specs[f.chart].algo) {
         case Algo::count: store_.count(i, tick, c.shares[f.dim]); break;
+        case Algo::ratio:
+          store_.count_over(i, tick, ratio_span_us_, (f.denominator ? c.den_shares : c.shares)[f.dim]);
+          break;
         case Algo::rate: {
           const std::optional<double> r = store_.rate(i, tick);
           if (r) c.sums[f.dim] += f.sign * *r;
@@ -265,7 +276,7 @@ void JobCharts::define(std::string& out, bool status) {
     context = catalogue::context_of(spec);
     w.chart(ChartLine{type_, spec.id, spec.title, spec.units, spec.family, context, spec.type, spec.priority,
                       update_every_});
-    const long scale = spec.algo == Algo::rate ? kRateScale : 1;
+    const long scale = spec.algo == Algo::rate || spec.algo == Algo::ratio ? kRateScale : 1;
     for (std::size_t d = 0; d < st.dims.size(); ++d) {
       w.dimension(DimensionLine{st.dims[d], "absolute", st.multipliers[d], scale * st.divisors[d]});
     }
@@ -305,6 +316,10 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
       if (algo == Algo::count) {
         // Counts always have a value: through a gap, the events already known to lie in the window.
         w.set(st.dims[d], st.shares[d].rounded());
+      } else if (algo == Algo::ratio) {
+        // As VerneMQ's rules: per 100 of the denominator, which counts as at least 1.
+        const long double den = std::max<long double>(st.den_shares[d].approx(), 1.0L);
+        w.set(st.dims[d], scaled(static_cast<double>(100.0L * st.shares[d].approx() / den), kRateScale));
       } else if (!success || !st.fed[d] || !st.known[d]) {
         // A partial sum would be a false dip; a failed scrape says nothing of now.
         w.set(st.dims[d], std::nullopt);

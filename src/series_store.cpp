@@ -172,7 +172,7 @@ void SeriesStore::commit() {
     if (!is_new) decide_restart(n, ni);
   }
   for (Series& s : series_) {
-    s.window.forget_until(now - span_us_);
+    s.window.forget_until(now - std::max(span_us_, s.keep_us));
     if (!s.has_pending) continue;
     const Node& n = nodes_[s.node];
     // A node is new when it never was in a commit; at the job's first commit that is every node.
@@ -259,6 +259,11 @@ void SeriesStore::reindex() {
 void SeriesStore::count(std::size_t i, std::int64_t tick, Share& acc) const {
   const std::int64_t hi = pos(tick);
   series_[i].window.share(hi - span_us_, hi, acc);
+}
+
+void SeriesStore::count_over(std::size_t i, std::int64_t tick, std::int64_t span_us, Share& acc) const {
+  const std::int64_t hi = pos(tick);
+  series_[i].window.share(hi - span_us, hi, acc);
 }
 
 std::optional<double> SeriesStore::rate(std::size_t i, std::int64_t tick) const {

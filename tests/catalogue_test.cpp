@@ -41,6 +41,14 @@ TEST(Catalogue, RowsAreConsistent) {
     if (c.algo == Algo::count) {
       EXPECT_NE(std::string(c.title).find("Last Minute"), std::string::npos) << c.id;
     }
+    if (c.algo == Algo::ratio) {
+      EXPECT_NE(std::string(c.title).find("Last 5 Minutes"), std::string::npos) << c.id;
+      EXPECT_EQ(c.units, "percentage") << c.id;
+      ASSERT_EQ(c.dims.size(), 2u) << c.id;
+      EXPECT_TRUE(!c.dims[0].denominator && c.dims[1].denominator && c.dims[0].id == c.dims[1].id) << c.id;
+    } else {
+      for (const catalogue::Dim& d : c.dims) EXPECT_FALSE(d.denominator) << c.id;
+    }
     if (c.algo == Algo::rate) {
       EXPECT_TRUE(c.units.ends_with("/s") || c.units == "percentage") << c.id;
     }
@@ -140,7 +148,7 @@ bool matches(const Line& l, std::string_view match) {
 // What the chart's dimension should show, from the two bodies `dt` seconds apart.
 std::map<std::string, std::optional<long long>> expected(const catalogue::Chart& c, const Body& a, const Body& b,
                                                          double dt) {
-  std::map<std::string, double> value;
+  std::map<std::string, double> value, per;
   std::map<std::string, bool> seen;
   for (const catalogue::Dim& d : c.dims) {
     const auto sum = [&](const Body& body, const std::string& label_value) {
@@ -171,12 +179,16 @@ std::map<std::string, std::optional<long long>> expected(const catalogue::Chart&
         case Algo::gauge: value[k] += d.sign * vb; break;
         case Algo::count: value[k] += vb - va; break;
         case Algo::rate: value[k] += (vb - va) / dt * kRateScale; break;
+        case Algo::ratio: (d.denominator ? per : value)[k] += vb - va; break;
       }
     }
   }
   std::map<std::string, std::optional<long long>> out;
   for (const auto& [k, v] : value) {
-    if (c.algo == Algo::count) {
+    if (c.algo == Algo::ratio) {
+      // VerneMQ's rules: increase(errors) / clamp_min(increase(total), 1), here in percent.
+      out[k] = std::llround(std::floor(100.0 * v / std::max(per[k], 1.0) * kRateScale + 0.5));
+    } else if (c.algo == Algo::count) {
       out[k] = std::llround(v);  // a count has a value even for a family the body lacks
     } else if (seen[k]) {
       out[k] = std::llround(std::floor(v + 0.5));
@@ -317,8 +329,16 @@ TEST(Catalogue, TheReadmesChartTableIsTheCatalogues) {
   ASSERT_NE(b, std::string::npos);
   ASSERT_NE(e, std::string::npos);
   const std::string table = readme.substr(b + begin.size(), e - b - begin.size());
-  EXPECT_EQ(table, chart_reference_markdown())
-      << "README.md's chart table differs from the catalogue: replace it with the output of vernemq.plugin --charts";
+  // The first line that differs, not two whole tables.
+  std::istringstream have(table), want(chart_reference_markdown());
+  std::string h, w;
+  for (int line = 1; std::getline(want, w); ++line) {
+    const bool more = static_cast<bool>(std::getline(have, h));
+    ASSERT_TRUE(more && h == w) << "README.md's chart table, line " << line << ", differs from the catalogue's:\n  "
+                                << (more ? h : "(missing)") << "\nwant:\n  " << w
+                                << "\nRun scripts/readme-charts.sh to update it.";
+  }
+  EXPECT_FALSE(std::getline(have, h)) << "README.md's chart table has an extra line: " << h;
   // Every chart has its row.
   for (const catalogue::Chart& c : catalogue::charts()) {
     EXPECT_NE(table.find("| `" + std::string(c.id) + "` "), std::string::npos) << c.id;

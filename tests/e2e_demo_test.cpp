@@ -75,6 +75,8 @@ TEST(E2eDemo, DashboardShowsTheChartAndTheFiredAlertAndCtrlCStopsEverything) {
     const section = document.getElementById('menu_vernemq_demo');
     const chart = document.querySelector('[data-netdata="vernemq_demo.mqtt_puback_sent_reason"]');
     if (!section || !chart) return null;
+    // The dashboard draws only the charts near the viewport; the job has dozens.
+    chart.scrollIntoView({block: 'center'});
     const legend = {};
     for (const item of chart.querySelectorAll('[role=button]')) {
       const words = item.innerText.trim().split(/\s+/);

@@ -281,3 +281,47 @@ TEST(JobCharts, WallclockFromTheBodyTellsARestartWhoseCounterClimbed) {
 
 }  // namespace
 }  // namespace vmq
+
+namespace vmq {
+namespace {
+
+// The value SET for `dim` of `chart` in `out` (the last one), or nullopt when empty or absent.
+std::optional<long long> set_value(const std::string& out, const std::string& chart, const std::string& dim) {
+  const std::size_t at = out.rfind("BEGIN vernemq_local." + chart + " ");
+  if (at == std::string::npos) return std::nullopt;
+  const std::string key = "SET " + dim + " = ";
+  const std::size_t v = out.find(key, at);
+  if (v == std::string::npos || v > out.find("END", at)) return std::nullopt;
+  const std::string num = out.substr(v + key.size(), out.find('\n', v) - v - key.size());
+  if (num.empty()) return std::nullopt;
+  return std::stoll(num);
+}
+
+TEST(JobCharts, RatioIsPer100OverFiveMinutesAndCountsTheDenominatorAsAtLeastOne) {
+  const auto sockets = [](std::uint64_t opened, std::uint64_t errors) {
+    return "vernemq_socket_open{node=\"n\"} " + std::to_string(opened) + "\nvernemq_socket_error{node=\"n\"} " +
+           std::to_string(errors) + "\n" + body(0, 0, "", "n");
+  };
+  Harness h;
+  h.ok(sockets(100, 0));  // tick 0: a baseline
+  std::string out = h.ok(sockets(140, 10));
+  // 10 errors per 40 opened: 25 %, sent x1000.
+  EXPECT_EQ(set_value(out, "socket_error_ratio", "errors"), 25000);
+  EXPECT_EQ(set_value(out, "socket_errors", "errors"), 10);
+  // Nothing more for four minutes: the count chart forgets after a minute, the ratio still holds
+  // both deltas for five.
+  for (int i = 0; i < 240; ++i) out = h.ok(sockets(140, 10));
+  EXPECT_EQ(set_value(out, "socket_errors", "errors"), 0);
+  EXPECT_EQ(set_value(out, "socket_error_ratio", "errors"), 25000);
+  // Three errors and no socket opened in the window: 3 per max(0, 1) = 300 %.
+  for (int i = 0; i < 60; ++i) out = h.ok(sockets(140, 10));
+  out = h.ok(sockets(140, 13));
+  EXPECT_EQ(set_value(out, "socket_error_ratio", "errors"), 300000);
+  // A failed scrape carries what is known, as a count does.
+  out.clear();
+  h.charts.on_failure(h.tick, h.tick * 1000000, out);
+  EXPECT_EQ(set_value(out, "socket_error_ratio", "errors"), 300000);
+}
+
+}  // namespace
+}  // namespace vmq

@@ -29,17 +29,22 @@ enum class Algo : std::uint8_t {
   gauge,  // the latest value (of a gauge, or of a counter: uptime, open sockets)
   rate,   // events per second over the interval the latest delta covers, restart-safe
   count,  // events in the last minute
+  ratio,  // events per 100 events of a denominator, both over the last 5 minutes (in percent)
 };
+
+// The window of ratio charts (VerneMQ's own alert rules use 5-minute increases).
+inline constexpr int kRatioWindowSeconds = 300;
 
 // A dimension: the sum, over every series of `family` whose labels include `match`, of
 // `sign` x the series' value (made as the chart's Algo says).
 struct Dim {
-  std::string_view id;      // dimension id and name
-  std::string_view family;  // a Family name
-  std::string_view match;   // "label=value", or "" for every series of the family
-  int sign = 1;             // -1 subtracts the series (open sockets = opened - closed)
-  int multiplier = 1;       // how Netdata shows it: -1 mirrors (sent below the axis)
-  long divisor = 1;         // e.g. 1000: milliseconds shown as seconds
+  std::string_view id;       // dimension id and name
+  std::string_view family;   // a Family name
+  std::string_view match;    // "label=value", or "" for every series of the family
+  int sign = 1;              // -1 subtracts the series (open sockets = opened - closed)
+  int multiplier = 1;        // how Netdata shows it: -1 mirrors (sent below the axis)
+  long divisor = 1;          // e.g. 1000: milliseconds shown as seconds
+  bool denominator = false;  // ratio charts: the dimension is the other rows' events per 100 of these
 };
 
 struct Chart {

@@ -83,6 +83,7 @@ class JobCharts {
     std::uint16_t chart;
     std::uint16_t dim;
     std::int8_t sign;
+    bool denominator;  // a ratio chart's "per 100 of these"
   };
   struct ChartState {
     std::vector<std::string> dims;  // sanitised ids
@@ -93,6 +94,7 @@ class JobCharts {
     bool other = false;    // a split chart reached its cap
     // Scratch, one per dimension, sized once.
     std::vector<Share> shares;
+    std::vector<Share> den_shares;  // ratio charts' denominators
     std::vector<double> sums;
     std::vector<std::uint8_t> fed;    // some series fed it this tick
     std::vector<std::uint8_t> known;  // every series that fed it had a value
@@ -108,6 +110,7 @@ class JobCharts {
   std::string type_;
   int update_every_;
   SeriesStore store_;
+  std::int64_t ratio_span_us_;      // catalogue::kRatioWindowSeconds in whole intervals
   std::vector<ChartState> charts_;  // one per catalogue chart
   std::vector<std::vector<Feed>> routes_;
   std::unordered_map<std::string, std::uint32_t> route_ids_;  // family \0 labels -> routes_ index

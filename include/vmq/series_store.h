@@ -38,13 +38,14 @@ class SeriesStore {
   static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
   struct Series {
-    std::size_t node = 0;   // index into nodes()
-    int family = 0;         // the caller's family number
-    std::string labels;     // the caller's canonical label text (without `node`)
-    std::uint32_t tag = 0;  // free for the caller (e.g. its dimension index); kept across scrapes
-    bool gauge = false;     // a level, not a counter: no deltas, never a restart sign
-    bool windowed = true;   // the caller may clear it: its events are then not kept for count()
-    double level = 0;       // a gauge's latest committed value
+    std::size_t node = 0;      // index into nodes()
+    int family = 0;            // the caller's family number
+    std::string labels;        // the caller's canonical label text (without `node`)
+    std::uint32_t tag = 0;     // free for the caller (e.g. its dimension index); kept across scrapes
+    bool gauge = false;        // a level, not a counter: no deltas, never a restart sign
+    bool windowed = true;      // the caller may clear it: its events are then not kept for count()
+    std::int64_t keep_us = 0;  // the caller may keep its events longer than the window (count_over)
+    double level = 0;          // a gauge's latest committed value
     double pending_level = 0;
     std::uint64_t last = 0;
     std::int64_t last_pos = kNever;  // position of the last committed sample
@@ -90,6 +91,8 @@ class SeriesStore {
 
   // Events of series `i` in the window that ends at `tick`, added to `acc`.
   void count(std::size_t i, std::int64_t tick, Share& acc) const;
+  // Events of series `i` in the `span_us` that end at `tick` (at most its keep_us or the window).
+  void count_over(std::size_t i, std::int64_t tick, std::int64_t span_us, Share& acc) const;
   // The rate of series `i` when it was sampled at `tick` with a delta; nullopt otherwise
   // (absent, a baseline, or another tick).
   [[nodiscard]] std::optional<double> rate(std::size_t i, std::int64_t tick) const;
