@@ -41,6 +41,8 @@ class VerneMQSink final : public prom::SampleSink {
     found_count_ = 0;
     last_found_at_ = 0;
     begun_expecting_ = expected_prefix_.has_value();
+    last_name_.clear();
+    family_.reset();
   }
 
   void end(const prom::ParseStats& stats) {
@@ -63,12 +65,15 @@ class VerneMQSink final : public prom::SampleSink {
         // The lines before the identifying ones are read with the prefix of the job's previous
         // body (VerneMQ writes socket_open and others first).
         if (!expected_prefix_ || !name.starts_with(*expected_prefix_)) return false;
+        last_name_.clear();
         family_ = catalogue::find_family(name.substr(expected_prefix_->size()));
         return family_.has_value();
       }
     }
-    if (!name.starts_with(out_.prefix)) return false;
-    family_ = catalogue::find_family(name.substr(out_.prefix.size()));
+    // A family's series mostly come one after another: the previous line's answer first.
+    if (name == last_name_) return family_.has_value();
+    last_name_.assign(name);
+    family_ = name.starts_with(out_.prefix) ? catalogue::find_family(name.substr(out_.prefix.size())) : std::nullopt;
     return family_.has_value();
   }
 
@@ -218,6 +223,7 @@ class VerneMQSink final : public prom::SampleSink {
 
   VerneMQScrape& out_;
   std::optional<std::size_t> family_;  // the catalogue family of the line being parsed
+  std::string last_name_;              // the metric name family_ was found for
   std::string node_scratch_;
   std::string labels_scratch_;
   std::size_t last_found_at_ = 0;  // where the last noted name starts in found_names
