@@ -106,6 +106,10 @@ constexpr Family kFamilies[] = {
     {"vm_memory_binary", kGauge, "1.10"},
     {"vm_memory_code", kGauge, "1.10"},
     {"vm_memory_ets", kGauge, "1.10"},
+    // Metadata store (vmq_swc, the default since 2.0), per group meta1..meta10.
+    {"swc_object_count", kGauge, "2.0"},
+    {"swc_tombstone_count", kGauge, "2.0"},
+    {"swc_dotkeymap_memory", kGauge, "2.0"},
     // Plugins, when loaded.
     {"http_pub_published", kCounter, "1.12"},
     {"http_pub_api_error", kCounter, "1.12"},
@@ -292,6 +296,10 @@ constexpr Dim kUptime[] = {one("uptime", "system_wallclock", 1000)};
 constexpr Dim kPublish[] = {in_out("received", "mqtt_publish_received"), mirrored("sent", "mqtt_publish_sent")};
 constexpr Dim kPublishErrors[] = {one("failed", "mqtt_publish_error")};
 constexpr Dim kPublishAuthErrors[] = {one("unauthorized", "mqtt_publish_auth_error")};
+// Refused PUBACKs (codes of 0x80 and above) per 100 MQTT 5 PUBACKs sent.
+constexpr Dim kPubackRefusedRatio[] = {
+    Dim{"refused", "mqtt_puback_sent", kV5, 1, 1, 1, false, "reason_code", kPubackFailures},
+    Dim{"refused", "mqtt_puback_sent", kV5, 1, 1, 1, true}};
 constexpr Dim kPublishErrorRatio[] = {one("failed", "mqtt_publish_error"), per("failed", "mqtt_publish_received")};
 constexpr Dim kInvalidMsgSize[] = {one("invalid", "mqtt_invalid_msg_size_error")};
 constexpr Dim kPuback[] = {in_out("received", "mqtt_puback_received"), mirrored("sent", "mqtt_puback_sent")};
@@ -329,6 +337,10 @@ constexpr Dim kAuth[] = {in_out("received", "mqtt_auth_received"), mirrored("sen
 constexpr Dim kAuthReceivedBy[] = {split_of("mqtt_auth_received", kV5)};
 constexpr Dim kAuthSentBy[] = {split_of("mqtt_auth_sent", kV5)};
 constexpr Dim kPing[] = {in_out("pingreq", "mqtt_pingreq_received"), mirrored("pingresp", "mqtt_pingresp_sent")};
+
+constexpr Dim kSwcObjects[] = {split_of("swc_object_count", {})};
+constexpr Dim kSwcTombstones[] = {split_of("swc_tombstone_count", {})};
+constexpr Dim kSwcDotkeymap[] = {split_of("swc_dotkeymap_memory", {})};
 
 constexpr Dim kHttpPub[] = {one("published", "http_pub_published"), one("api_error", "http_pub_api_error"),
                             one("auth_error", "http_pub_auth_error")};
@@ -410,6 +422,8 @@ constexpr Chart kCharts[] = {
      "mqtt publish", "line", 71004, ratio, kPublishErrorRatio},
     {"mqtt_invalid_msg_size_error", "Packets Refused for Their Size in the Last Minute", "packets", "mqtt publish",
      "line", 71003, count, kInvalidMsgSize},
+    {"mqtt_puback_refused_ratio", "MQTT 5 PUBACK Refusals per 100 PUBACK Sent in the Last 5 Minutes", "percentage",
+     "mqtt publish", "line", 71005, ratio, kPubackRefusedRatio},
     {"mqtt_puback_received_reason", "MQTT 5 PUBACK QoS 1 Received by Reason in the Last Minute", "packets",
      "mqtt publish", "stacked", 71010, count, kPubackReceivedBy, "reason_code", kPubackReasons, kPubackFailures},
     {"mqtt_puback_invalid_error", "Unexpected PUBACK QoS 1 Received in the Last Minute", "messages", "mqtt publish",
@@ -464,6 +478,13 @@ constexpr Chart kCharts[] = {
      count, kAuthSentBy, "reason_code", kAuthReasons},
 
     {"mqtt_ping", "MQTT PINGREQ and PINGRESP", "packets/s", "mqtt ping", "line", 71500, rate, kPing},
+
+    {"swc_objects", "Metadata Objects by SWC Group", "objects", "metadata", "stacked", 71550, gauge, kSwcObjects,
+     "group"},
+    {"swc_tombstones", "Metadata Tombstones by SWC Group", "tombstones", "metadata", "stacked", 71551, gauge,
+     kSwcTombstones, "group"},
+    {"swc_dotkeymap_memory", "Metadata Dot-Key Map Memory by SWC Group", "bytes", "metadata", "stacked", 71552, gauge,
+     kSwcDotkeymap, "group"},
 
     {"http_pub", "HTTP Publish API (vmq_http_pub)", "requests/s", "plugins", "line", 71600, rate, kHttpPub},
 };
@@ -534,6 +555,13 @@ std::optional<std::string_view> label_value(std::string_view labels, std::string
     labels.remove_prefix(std::min(end + 1, labels.size()));
   }
   return std::nullopt;
+}
+
+bool dim_reads(const Dim& dim, std::string_view labels) {
+  if (!labels_match(labels, dim.match)) return false;
+  if (dim.among_label.empty()) return true;
+  const std::optional<std::string_view> v = label_value(labels, dim.among_label);
+  return v && std::find(dim.among.begin(), dim.among.end(), *v) != dim.among.end();
 }
 
 bool labels_match(std::string_view labels, std::string_view match) {

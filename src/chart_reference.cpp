@@ -33,18 +33,26 @@ std::string chart_reference_markdown() {
     md += "| " + code(c.id) + " " + std::string(c.title) + " | " + code(catalogue::context_of(c)) + " | " +
           std::string(c.units) + " | " + std::string(made(c.algo)) + " | ";
     if (!c.split.empty()) {
-      md += "one per " + code(c.split) + " of " + code(c.dims[0].family) + " " + code(c.dims[0].match) + ": ";
-      for (std::size_t i = 0; i < c.known.size(); ++i) {
-        const bool failure = std::find(c.failures.begin(), c.failures.end(), c.known[i]) != c.failures.end();
-        md += (i ? ", " : "") + std::string(failure ? "**" : "") + code(c.known[i]) + (failure ? "**" : "");
+      md += "one per " + code(c.split) + " of " + code(c.dims[0].family);
+      if (!c.dims[0].match.empty()) md += " " + code(c.dims[0].match);
+      if (c.known.empty()) {
+        md += ", as the broker sends them";
+      } else {
+        md += ": ";
+        for (std::size_t i = 0; i < c.known.size(); ++i) {
+          const bool failure = std::find(c.failures.begin(), c.failures.end(), c.known[i]) != c.failures.end();
+          md += (i ? ", " : "") + std::string(failure ? "**" : "") + code(c.known[i]) + (failure ? "**" : "");
+        }
+        md += "; others added when first seen";
       }
-      md += "; others added when first seen (past " + std::to_string(kMaxReasonDimensions - 1) + ": `other`)";
+      md += " (past " + std::to_string(kMaxReasonDimensions - 1) + ": `other`)";
     } else {
       // One entry per dimension: its id and the families it reads.
       for (std::size_t i = 0; i < c.dims.size();) {
         const catalogue::Dim& d = c.dims[i];
         md += (i ? ", " : "") + code(d.id) + " (" + code(d.family);
         if (!d.match.empty()) md += " " + code(d.match);
+        if (!d.among_label.empty()) md += " " + code(d.among_label) + " refused";
         for (++i; i < c.dims.size() && c.dims[i].id == d.id; ++i) {
           md += (c.dims[i].denominator ? " per 100 " : c.dims[i].sign < 0 ? " − " : " + ") + code(c.dims[i].family);
         }

@@ -102,7 +102,7 @@ std::uint32_t JobCharts::route_of(int family, std::string_view labels) {
     const catalogue::Chart& spec = specs[c];
     for (std::size_t d = 0; d < spec.dims.size(); ++d) {
       const catalogue::Dim& dim = spec.dims[d];
-      if (dim.family != family_name || !catalogue::labels_match(labels, dim.match)) continue;
+      if (dim.family != family_name || !catalogue::dim_reads(dim, labels)) continue;
       std::uint16_t index = 0;
       if (spec.split.empty()) {
         const auto& ids = charts_[c].dims;

@@ -87,6 +87,14 @@ TEST(JobCharts, FirstTickGolden) {
       "DIMENSION received received absolute 1 1000 ''\n"
       "DIMENSION sent sent absolute -1 1000 ''\n";
   expected += labels;
+  // The body has mqtt_puback_sent's MQTT 5 series: the refusal ratio reads them (and nothing else
+  // of the catalogue is in it, so no other chart exists).
+  expected +=
+      "CHART vernemq_local.mqtt_puback_refused_ratio '' 'MQTT 5 PUBACK Refusals per 100 PUBACK Sent in the Last 5 "
+      "Minutes' 'percentage' 'mqtt publish' 'vernemq.mqtt_puback_refused_ratio' 'line' 71005 1 '' 'vernemq.plugin' "
+      "'vernemq'\n"
+      "DIMENSION refused refused absolute 1 1000 ''\n";
+  expected += labels;
   expected +=
       "BEGIN vernemq_local.scrape_status\n"
       "SET up = 1\n"
@@ -105,6 +113,9 @@ TEST(JobCharts, FirstTickGolden) {
       "BEGIN vernemq_local.mqtt_puback\n"
       "SET received = \n"  // a rate needs two scrapes
       "SET sent = \n"
+      "END\n"
+      "BEGIN vernemq_local.mqtt_puback_refused_ratio\n"
+      "SET refused = 0\n"  // nothing in the window yet
       "END\n";
   EXPECT_EQ(out, expected);
 }

@@ -45,7 +45,13 @@ struct Dim {
   int multiplier = 1;        // how Netdata shows it: -1 mirrors (sent below the axis)
   long divisor = 1;          // e.g. 1000: milliseconds shown as seconds
   bool denominator = false;  // ratio charts: the dimension is the other rows' events per 100 of these
+  // And, when set, only the series whose label `among_label` has one of these values.
+  std::string_view among_label = {};
+  std::span<const std::string_view> among = {};
 };
+
+// True when a series with canonical labels `labels` is one `dim` reads (its match and among).
+[[nodiscard]] bool dim_reads(const Dim& dim, std::string_view labels);
 
 struct Chart {
   std::string_view id;  // also the context: "vernemq." + id
