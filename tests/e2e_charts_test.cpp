@@ -14,6 +14,7 @@
 
 #include "netdata_instance.h"
 #include "subprocess.h"
+#include "vmq/catalogue.h"
 
 namespace vmq {
 namespace {
@@ -129,6 +130,43 @@ TEST(E2eCharts, ChartsAndTheirMinuteValuesInNetdata) {
   std::set<std::string> rate_dims;
   for (const auto& [id, d] : r["dimensions"].items()) rate_dims.insert(id);
   EXPECT_EQ(rate_dims, (std::set<std::string>{"received", "sent"}));
+
+  // Every catalogue chart whose families the simulator serves (all but the vmq_http_pub plugin's)
+  // is there as the catalogue says: context, units, type, family, dimensions.
+  std::size_t catalogue_charts = 0;
+  for (const catalogue::Chart& spec : catalogue::charts()) {
+    SCOPED_TRACE(std::string(spec.id));
+    const std::string id = "vernemq_e2e." + std::string(spec.id);
+    if (spec.dims[0].family.starts_with("http_pub_")) {
+      EXPECT_FALSE((*charts)["charts"].contains(id)) << "a family the broker does not export makes no chart";
+      continue;
+    }
+    ASSERT_TRUE((*charts)["charts"].contains(id));
+    const auto& ch = (*charts)["charts"][id];
+    EXPECT_EQ(ch["context"], catalogue::context_of(spec));
+    EXPECT_EQ(ch["units"], std::string(spec.units));
+    EXPECT_EQ(ch["chart_type"], std::string(spec.type));
+    EXPECT_EQ(ch["family"], std::string(spec.family));
+    EXPECT_EQ(ch["priority"], spec.priority);
+    EXPECT_EQ(ch["chart_labels"]["node"], "VerneMQ@127.0.0.1");
+    std::set<std::string> have, want;
+    for (const auto& [dim_id, d] : ch["dimensions"].items()) have.insert(dim_id);
+    if (spec.split.empty()) {
+      for (const catalogue::Dim& d : spec.dims) want.insert(std::string(d.id));
+    } else {
+      for (std::string_view k : spec.known) want.insert(std::string(k));
+    }
+    if (spec.id == "mqtt_puback_sent_reason") want.insert("server_busy");  // the scenario's new reason
+    if (spec.split == "group") {
+      EXPECT_FALSE(have.empty());  // the broker's SWC groups
+    } else {
+      EXPECT_EQ(have, want);
+    }
+    ++catalogue_charts;
+  }
+  EXPECT_GE(catalogue_charts, 70u);
+  const std::vector<std::string> problems = testing::error_log_problems(nd.error_log(), nd.layout().health_file);
+  EXPECT_TRUE(problems.empty()) << ::testing::PrintToString(problems);
 
   // The stored points: one a second, and per reason exactly what the scenario implies for a
   // trailing minute, counted from the plugin's first scrape (a second before the first point).
