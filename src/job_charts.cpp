@@ -27,9 +27,24 @@ std::int64_t scaled(double v, double scale) {
 
 }  // namespace
 
+std::string JobCharts::type_for(std::string_view job) {
+  std::string type = "vernemq_";
+  if (type.size() + job.size() <= kMaxTypeLength) return type + sanitize_id(job);
+  // The writer keeps 100 characters of an id (1.37 keeps 199 of "type.id"): a long job name is
+  // cut, and a hash of the whole name keeps two names that differ only past the cut apart.
+  type += sanitize_id(job.substr(0, kMaxTypeLength - type.size()));
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (const char c : job) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  static constexpr char kHex[] = "0123456789abcdef";
+  type.resize(kMaxTypeLength - 9);
+  type += '_';
+  for (int shift = 28; shift >= 0; shift -= 4) type += kHex[(h >> shift) & 0xf];
+  return type;
+}
+
 JobCharts::JobCharts(std::string job_name, int update_every_s)
     : job_(std::move(job_name)),
-      type_("vernemq_" + sanitize_id(job_)),
+      type_(type_for(job_)),
       update_every_(update_every_s),
       store_(update_every_s),
       ratio_span_us_(static_cast<std::int64_t>((catalogue::kRatioWindowSeconds + std::max(update_every_s, 1) - 1) /

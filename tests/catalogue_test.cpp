@@ -35,6 +35,7 @@ TEST(Catalogue, RowsAreConsistent) {
     EXPECT_TRUE(ids.insert(c.id).second) << "chart twice: " << c.id;
     EXPECT_TRUE(priorities.insert(c.priority).second) << "priority twice: " << c.id;
     EXPECT_GE(c.priority, 70000) << c.id;
+    EXPECT_LE(c.id.size() + 1 + JobCharts::kMaxTypeLength, 199u) << c.id;  // 1.37 keeps 199 of "type.id"
     EXPECT_FALSE(c.dims.empty()) << c.id;
     EXPECT_TRUE(c.type == "line" || c.type == "area" || c.type == "stacked") << c.id;
     // A count chart's title says what it counts, in the last minute; a rate's units say "/s".

@@ -336,3 +336,26 @@ TEST(JobCharts, RatioIsPer100OverFiveMinutesAndCountsTheDenominatorAsAtLeastOne)
 
 }  // namespace
 }  // namespace vmq
+
+namespace vmq {
+namespace {
+
+TEST(JobCharts, LongJobNamesKeepEveryChartIdUnder137sLimitAndApart) {
+  const std::string a(300, 'a');
+  const std::string b = a + "b";
+  EXPECT_LE(JobCharts::type_for(a).size(), JobCharts::kMaxTypeLength);
+  EXPECT_NE(JobCharts::type_for(a), JobCharts::type_for(b));
+  EXPECT_EQ(JobCharts::type_for("local"), "vernemq_local");  // a short name is kept whole
+  JobCharts charts(b, 1);
+  VerneMQScrape s;
+  std::string out;
+  extract_vernemq(body(1, 2, "vernemq_socket_open{node=\"VerneMQ@127.0.0.1\"} 3\n"), s);
+  charts.on_success(s, 0, 0, out);
+  testing::NetdataValidator v;  // refuses "type.id" of 200 characters or more
+  v.feed(out);
+  v.finish();
+  EXPECT_TRUE(v.ok()) << v.error_report();
+}
+
+}  // namespace
+}  // namespace vmq

@@ -61,8 +61,11 @@ class JobCharts {
   // the window, rate and gauge charts an empty value, the scrape charts say so.
   void on_failure(std::int64_t tick, std::int64_t mono_us, std::string& out);
 
-  // The chart type, "vernemq_" + the sanitised job name.
+  // The chart type, "vernemq_" + the sanitised job name (cut, with a hash, past kMaxTypeLength).
   [[nodiscard]] const std::string& type() const { return type_; }
+  [[nodiscard]] static std::string type_for(std::string_view job);
+  // The writer's limit on an id (netdata_writer.cpp); "type.id" then stays under 1.37's 200.
+  static constexpr std::size_t kMaxTypeLength = 100;
   // The dimension ids of a catalogue chart, in chart order (empty for an unknown id).
   [[nodiscard]] std::vector<std::string> dimensions(std::string_view chart_id) const;
   // The per-minute value of each dimension of a count chart at `tick` (same order).
