@@ -11,6 +11,7 @@ namespace {
 
 constexpr FamilyType kCounter = FamilyType::counter;
 constexpr FamilyType kGauge = FamilyType::gauge;
+constexpr FamilyType kHistogram = FamilyType::histogram;
 using enum Algo;
 using SV = std::string_view;
 
@@ -106,6 +107,14 @@ constexpr Family kFamilies[] = {
     {"vm_memory_binary", kGauge, "1.10"},
     {"vm_memory_code", kGauge, "1.10"},
     {"vm_memory_ets", kGauge, "1.10"},
+    // Latency histograms (2.0 and later), in microseconds.
+    {"storage_read_microseconds", kHistogram, "2.0"},
+    {"storage_write_microseconds", kHistogram, "2.0"},
+    {"storage_scan_microseconds", kHistogram, "2.0"},
+    {"metadata_get_microseconds", kHistogram, "2.0"},
+    {"metadata_put_microseconds", kHistogram, "2.0"},
+    {"metadata_delete_microseconds", kHistogram, "2.0"},
+    {"metadata_fold_microseconds", kHistogram, "2.0"},
     // Metadata store (vmq_swc, the default since 2.0), per group meta1..meta10.
     {"swc_object_count", kGauge, "2.0"},
     {"swc_tombstone_count", kGauge, "2.0"},
@@ -338,6 +347,23 @@ constexpr Dim kAuthReceivedBy[] = {split_of("mqtt_auth_received", kV5)};
 constexpr Dim kAuthSentBy[] = {split_of("mqtt_auth_sent", kV5)};
 constexpr Dim kPing[] = {in_out("pingreq", "mqtt_pingreq_received"), mirrored("pingresp", "mqtt_pingresp_sent")};
 
+// The median, and the slow tail.
+constexpr Dim kStorageRead[] = {one("p50", "storage_read_microseconds"), one("p90", "storage_read_microseconds"),
+                                one("p99", "storage_read_microseconds")};
+constexpr Dim kStorageWrite[] = {one("p50", "storage_write_microseconds"), one("p90", "storage_write_microseconds"),
+                                 one("p99", "storage_write_microseconds")};
+constexpr Dim kStorageScan[] = {one("p50", "storage_scan_microseconds"), one("p90", "storage_scan_microseconds"),
+                                one("p99", "storage_scan_microseconds")};
+constexpr Dim kMetadataGet[] = {one("p50", "metadata_get_microseconds"), one("p90", "metadata_get_microseconds"),
+                                one("p99", "metadata_get_microseconds")};
+constexpr Dim kMetadataPut[] = {one("p50", "metadata_put_microseconds"), one("p90", "metadata_put_microseconds"),
+                                one("p99", "metadata_put_microseconds")};
+constexpr Dim kMetadataDelete[] = {one("p50", "metadata_delete_microseconds"),
+                                   one("p90", "metadata_delete_microseconds"),
+                                   one("p99", "metadata_delete_microseconds")};
+constexpr Dim kMetadataFold[] = {one("p50", "metadata_fold_microseconds"), one("p90", "metadata_fold_microseconds"),
+                                 one("p99", "metadata_fold_microseconds")};
+
 constexpr Dim kSwcObjects[] = {split_of("swc_object_count", {})};
 constexpr Dim kSwcTombstones[] = {split_of("swc_tombstone_count", {})};
 constexpr Dim kSwcDotkeymap[] = {split_of("swc_dotkeymap_memory", {})};
@@ -479,6 +505,20 @@ constexpr Chart kCharts[] = {
 
     {"mqtt_ping", "MQTT PINGREQ and PINGRESP", "packets/s", "mqtt ping", "line", 71500, rate, kPing},
 
+    {"storage_read_latency", "Message Store Read Latency in the Last Minute", "microseconds", "storage", "line", 71520,
+     quantile, kStorageRead},
+    {"storage_write_latency", "Message Store Write Latency in the Last Minute", "microseconds", "storage", "line",
+     71521, quantile, kStorageWrite},
+    {"storage_scan_latency", "Message Store Scan Latency in the Last Minute", "microseconds", "storage", "line", 71522,
+     quantile, kStorageScan},
+    {"metadata_get_latency", "Metadata Get Latency in the Last Minute", "microseconds", "metadata", "line", 71530,
+     quantile, kMetadataGet},
+    {"metadata_put_latency", "Metadata Put Latency in the Last Minute", "microseconds", "metadata", "line", 71531,
+     quantile, kMetadataPut},
+    {"metadata_delete_latency", "Metadata Delete Latency in the Last Minute", "microseconds", "metadata", "line", 71532,
+     quantile, kMetadataDelete},
+    {"metadata_fold_latency", "Metadata Fold Latency in the Last Minute", "microseconds", "metadata", "line", 71533,
+     quantile, kMetadataFold},
     {"swc_objects", "Metadata Objects by SWC Group", "objects", "metadata", "stacked", 71550, gauge, kSwcObjects,
      "group"},
     {"swc_tombstones", "Metadata Tombstones by SWC Group", "tombstones", "metadata", "stacked", 71551, gauge,
@@ -534,6 +574,17 @@ std::optional<std::size_t> find_chart(std::string_view id) {
     if (kCharts[i].id == id) return i;
   }
   return std::nullopt;
+}
+
+std::optional<double> quantile_of(std::string_view dim_id) {
+  if (dim_id.size() < 3 || dim_id[0] != 'p' || dim_id.size() > 8) return std::nullopt;
+  double q = 0, scale = 0.1;
+  for (const char c : dim_id.substr(1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    q += (c - '0') * scale;
+    scale /= 10;
+  }
+  return q;
 }
 
 std::string context_of(const Chart& chart) { return "vernemq." + std::string(chart.id); }

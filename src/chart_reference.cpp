@@ -17,6 +17,7 @@ std::string_view made(catalogue::Algo a) {
     case catalogue::Algo::rate: return "per second";
     case catalogue::Algo::gauge: return "level";
     case catalogue::Algo::ratio: return "percent over 5 minutes";
+    case catalogue::Algo::quantile: return "quantiles of the last minute";
   }
   return "";
 }

@@ -2,6 +2,7 @@
 #include "vmq/job_charts.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -25,7 +26,49 @@ std::int64_t scaled(double v, double scale) {
   return static_cast<std::int64_t>(x);
 }
 
+// A bucket's upper bound from its `le` label ("+Inf" for the last one).
+double parse_le(std::string_view le) {
+  if (le == "+Inf" || le == "Inf" || le == "inf") return HUGE_VAL;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(le.data(), le.data() + le.size(), v);
+  return ec == std::errc() && end == le.data() + le.size() ? v : std::nan("");
+}
+
 }  // namespace
+
+// The q-quantile of the observations the cumulative buckets hold, interpolated linearly inside
+// its bucket as Prometheus' histogram_quantile() does (the first bucket starts at 0; a quantile
+// in the +Inf bucket is the highest finite bound). Nothing observed: no value.
+std::optional<std::int64_t> JobCharts::quantile(std::vector<std::pair<double, Share>>& buckets, double q) {
+  std::sort(buckets.begin(), buckets.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Several nodes: the same bound's counts add up.
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (std::isnan(buckets[i].first)) continue;
+    if (n > 0 && buckets[n - 1].first == buckets[i].first) {
+      buckets[n - 1].second.add(buckets[i].second);
+    } else {
+      buckets[n++] = buckets[i];
+    }
+  }
+  buckets.resize(n);
+  if (n == 0 || !std::isinf(buckets.back().first)) return std::nullopt;
+  const long double total = buckets.back().second.approx();
+  if (total <= 0) return std::nullopt;
+  const long double rank = q * total;
+  long double lower = 0, below = 0;
+  for (const auto& [le, share] : buckets) {
+    const long double cum = share.approx();
+    if (cum >= rank) {
+      if (std::isinf(le)) return static_cast<std::int64_t>(std::llround(static_cast<double>(lower)));
+      const long double v = cum > below ? lower + (le - lower) * (rank - below) / (cum - below) : le;
+      return static_cast<std::int64_t>(std::llround(static_cast<double>(v)));
+    }
+    lower = le;
+    below = cum;
+  }
+  return static_cast<std::int64_t>(std::llround(static_cast<double>(lower)));
+}
 
 std::string JobCharts::type_for(std::string_view job) {
   std::string type = "vernemq_";
@@ -155,7 +198,7 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
     const ScrapedSeries& s = scrape.series[i];
     const std::string& node = scrape.nodes[s.node].node;
     const int family = static_cast<int>(s.family);
-    if (families[s.family].type == catalogue::FamilyType::counter) {
+    if (families[s.family].type != catalogue::FamilyType::gauge) {  // counters and histogram buckets
       store_.sample(node, family, s.labels, s.u64);
     } else {
       store_.sample_gauge(node, family, s.labels, s.value);
@@ -176,7 +219,7 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
       return std::any_of(routes_[route].begin(), routes_[route].end(),
                          [&](const Feed& f) { return catalogue::charts()[f.chart].algo == algo; });
     };
-    s.windowed = reads(Algo::count) || reads(Algo::ratio);
+    s.windowed = reads(Algo::count) || reads(Algo::ratio) || reads(Algo::quantile);
     s.keep_us = reads(Algo::ratio) ? ratio_span_us_ : 0;
   }
   store_.commit();
@@ -202,6 +245,7 @@ void JobCharts::sum_into(std::int64_t tick) {
     if (!c.present) continue;
     c.shares.assign(c.dims.size(), Share{});  // no allocation once sized
     c.den_shares.assign(c.dims.size(), Share{});
+    c.buckets.clear();
     c.sums.assign(c.dims.size(), 0.0);
     c.fed.assign(c.dims.size(), 0);
     c.known.assign(c.dims.size(), 1);
@@ -214,6 +258,15 @@ void JobCharts::sum_into(std::int64_t tick) {
       c.fed[f.dim] = 1;
       switch (specs[f.chart].algo) {
         case Algo::count: store_.count(i, tick, c.shares[f.dim]); break;
+        case Algo::quantile:
+          // Each bucket series feeds every quantile of its chart: its count is taken once.
+          if (f.dim == 0) {
+            const auto le = catalogue::label_value(series[i].labels, "le");
+            if (!le) break;
+            c.buckets.emplace_back(parse_le(*le), Share{});
+            store_.count(i, tick, c.buckets.back().second);
+          }
+          break;
         case Algo::ratio:
           store_.count_over(i, tick, ratio_span_us_, (f.denominator ? c.den_shares : c.shares)[f.dim]);
           break;
@@ -323,7 +376,7 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
   sum_into(tick);
   const auto specs = catalogue::charts();
   for (std::size_t c = 0; c < specs.size(); ++c) {
-    const ChartState& st = charts_[c];
+    ChartState& st = charts_[c];  // its buckets are sorted in place
     if (!st.present) continue;
     const Algo algo = specs[c].algo;
     w.begin(type_, specs[c].id, usec);
@@ -331,6 +384,8 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
       if (algo == Algo::count) {
         // Counts always have a value: through a gap, the events already known to lie in the window.
         w.set(st.dims[d], st.shares[d].rounded());
+      } else if (algo == Algo::quantile) {
+        w.set(st.dims[d], quantile(st.buckets, *catalogue::quantile_of(st.dims[d])));
       } else if (algo == Algo::ratio) {
         // As VerneMQ's rules: per 100 of the denominator, which counts as at least 1.
         const long double den = std::max<long double>(st.den_shares[d].approx(), 1.0L);

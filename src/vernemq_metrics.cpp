@@ -21,6 +21,18 @@ std::string_view unescaped(const prom::Label* label, std::string& scratch) {
   return scratch;
 }
 
+// The catalogue family of a name without prefix: a family, or a histogram's `_bucket` series
+// (its `_count` and `_sum` add nothing the +Inf bucket does not hold).
+std::optional<std::size_t> family_of(std::string_view name) {
+  if (const auto f = catalogue::find_family(name)) {
+    return catalogue::families()[*f].type == catalogue::FamilyType::histogram ? std::nullopt : f;
+  }
+  constexpr std::string_view kBucket = "_bucket";
+  if (!name.ends_with(kBucket)) return std::nullopt;
+  const auto f = catalogue::find_family(name.substr(0, name.size() - kBucket.size()));
+  return f && catalogue::families()[*f].type == catalogue::FamilyType::histogram ? f : std::nullopt;
+}
+
 class VerneMQSink final : public prom::SampleSink {
  public:
   explicit VerneMQSink(VerneMQScrape& out) : out_(out) {}
@@ -66,14 +78,14 @@ class VerneMQSink final : public prom::SampleSink {
         // body (VerneMQ writes socket_open and others first).
         if (!expected_prefix_ || !name.starts_with(*expected_prefix_)) return false;
         last_name_.clear();
-        family_ = catalogue::find_family(name.substr(expected_prefix_->size()));
+        family_ = family_of(name.substr(expected_prefix_->size()));
         return family_.has_value();
       }
     }
     // A family's series mostly come one after another: the previous line's answer first.
     if (name == last_name_) return family_.has_value();
     last_name_.assign(name);
-    family_ = name.starts_with(out_.prefix) ? catalogue::find_family(name.substr(out_.prefix.size())) : std::nullopt;
+    family_ = name.starts_with(out_.prefix) ? family_of(name.substr(out_.prefix.size())) : std::nullopt;
     return family_.has_value();
   }
 
@@ -93,6 +105,10 @@ class VerneMQSink final : public prom::SampleSink {
 
   void on_sample(const prom::Sample& s) override {
     const catalogue::Family& family = catalogue::families()[*family_];
+    if (family.type == catalogue::FamilyType::histogram && !s.value.is_u64) {
+      problem(s, "has a bucket value that is not a non-negative 64-bit integer; ignored");
+      return;
+    }
     const bool is_counter = family.type == catalogue::FamilyType::counter;
     if (is_counter && !s.value.is_u64) {
       // A counter that is negative, fractional, NaN or beyond 64 bits cannot be turned into a

@@ -15,7 +15,8 @@
 
 namespace vmq::catalogue {
 
-enum class FamilyType : std::uint8_t { counter, gauge };
+// A histogram is read from its cumulative `_bucket` counters (label `le`).
+enum class FamilyType : std::uint8_t { counter, gauge, histogram };
 
 // A family, by its name after VerneMQ's prefix ("vernemq_" on 2.x by default, none on 1.x).
 struct Family {
@@ -26,10 +27,11 @@ struct Family {
 
 // How a chart's values are made from its series (decision 1).
 enum class Algo : std::uint8_t {
-  gauge,  // the latest value (of a gauge, or of a counter: uptime, open sockets)
-  rate,   // events per second over the interval the latest delta covers, restart-safe
-  count,  // events in the last minute
-  ratio,  // events per 100 events of a denominator, both over the last 5 minutes (in percent)
+  gauge,     // the latest value (of a gauge, or of a counter: uptime, open sockets)
+  rate,      // events per second over the interval the latest delta covers, restart-safe
+  count,     // events in the last minute
+  ratio,     // events per 100 events of a denominator, both over the last 5 minutes (in percent)
+  quantile,  // of a histogram's observations in the last minute; the dimension id says which ("p99")
 };
 
 // The window of ratio charts (VerneMQ's own alert rules use 5-minute increases).
@@ -79,6 +81,9 @@ struct Chart {
 // The index of a family in families(), by its name after the prefix.
 [[nodiscard]] std::optional<std::size_t> find_family(std::string_view name);
 [[nodiscard]] std::optional<std::size_t> find_chart(std::string_view id);
+
+// The quantile a dimension id names: "p50" → 0.5, "p999" → 0.999; nullopt for another id.
+[[nodiscard]] std::optional<double> quantile_of(std::string_view dim_id);
 
 // "vernemq." + chart id.
 [[nodiscard]] std::string context_of(const Chart& chart);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "vmq/counting.h"
@@ -97,12 +98,14 @@ class JobCharts {
     bool other = false;    // a split chart reached its cap
     // Scratch, one per dimension, sized once.
     std::vector<Share> shares;
-    std::vector<Share> den_shares;  // ratio charts' denominators
+    std::vector<Share> den_shares;                  // ratio charts' denominators
+    std::vector<std::pair<double, Share>> buckets;  // quantile charts: (le, its count) per bucket series
     std::vector<double> sums;
     std::vector<std::uint8_t> fed;    // some series fed it this tick
     std::vector<std::uint8_t> known;  // every series that fed it had a value
   };
 
+  static std::optional<std::int64_t> quantile(std::vector<std::pair<double, Share>>& buckets, double q);
   std::uint32_t route_of(int family, std::string_view labels);
   std::uint16_t split_dimension(std::size_t chart, std::string_view value);
   void define(std::string& out, bool status);
