@@ -49,7 +49,7 @@ constexpr std::size_t kMaxShownValue = 80;
 
 // The one list of keys: what is known (and listed in messages, in this order) and what the
 // reference in conf.d/vernemq.conf documents.
-constexpr std::array<ConfigKey, 22> kKeys = {{
+constexpr std::array<ConfigKey, 24> kKeys = {{
     {"update_every", true, "integer", "1", "1..86400", "collection interval in seconds, the jobs' default"},
     {"autodetection_retry", true, "integer", "0", ">= 0",
      "seconds before a failed first check is retried; 0 drops the job"},
@@ -73,6 +73,9 @@ constexpr std::array<ConfigKey, 22> kKeys = {{
     {"tls_skip_verify", false, "bool", "false", "", "do not verify the server's certificate"},
     {"not_follow_redirects", false, "bool", "false", "", "treat a redirect as a failure"},
     {"max_body_size", false, "size", "16 MiB", "1 KiB..1 GiB", "the largest body accepted"},
+    {"cluster_sources", false, "map", "status_json and health on; api_* with an api_key", "",
+     "the cluster sources polled beside /metrics (docs/cluster.md)"},
+    {"cluster_update_every", false, "integer", "10", "1..86400", "seconds between cluster source polls"},
 }};
 
 template <std::size_t N>
@@ -948,6 +951,12 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
       error(kloc, unknown_key_text(key, kJobKeys));
       continue;
     }
+    if (is_cluster_key(key)) {  // parsed in cluster_config.cpp
+      for (ClusterConfigError& ce : parse_cluster_key(key, v, job.cluster)) {
+        error(ce.line > 0 ? Loc{ce.line, ce.column} : vloc, std::move(ce.what));
+      }
+      continue;
+    }
     // A key with no value (`timeout:`) leaves the default, as in go.d.
     if (v.IsNull() && key != "url") continue;
 
@@ -1056,6 +1065,9 @@ std::optional<JobConfig> Parser::parse_job(const YAML::Node& node, std::size_t i
   }
   if (!have_url) {
     error(job_loc, "key 'url' is missing; " + std::string(kUrlExpected));
+  }
+  if (!job.url.empty()) {
+    for (std::string& m : check_cluster_config(job.cluster, job.url)) error(job_loc, std::move(m));
   }
 
   // Names that make chart ids collide: as go.d, the later job is skipped and the others run.

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "vmq/cluster_config.h"
+
 namespace vmq {
 
 inline constexpr std::string_view kDefaultUrl = "http://127.0.0.1:8888/metrics";
@@ -45,6 +47,7 @@ struct JobConfig {
   bool tls_skip_verify = false;
   bool not_follow_redirects = false;
   std::size_t max_body_size = kDefaultMaxBodySize;  // bytes; a larger body is an error
+  ClusterConfig cluster;                            // cluster_sources, cluster_update_every
 
   // Every secret of this job (password, api key, proxy password, URL userinfo), for redaction.
   [[nodiscard]] std::vector<std::string> secrets() const;
