@@ -41,6 +41,8 @@ struct ChartSpec {
 
 const NodeStatus* local_entry(const ClusterRound& r) { return r.view->status.find(r.local_node); }
 
+// Label values keep only Netdata 1.37's label characters (the writer turns ',' and ';' into '_'):
+// names are joined by a space, reasons by " / ".
 void append_cut(std::string& out, std::string_view sep, std::string_view item) {
   if (out.size() >= kMaxClusterLabel) return;
   if (!out.empty()) out.append(sep);
@@ -55,14 +57,14 @@ bool fill_members(const ClusterRound& r, ClusterSource s, Values& out) {
     if (!m.known) return false;  // this node is not in its own status.json (or /metrics not read yet)
     running = m.running;
     down = m.not_running;
-    for (const std::string& n : m.down) append_cut(out.label, ",", n);
+    for (const std::string& n : m.down) append_cut(out.label, " ", n);
   } else {
     for (const ClusterMember& m : r.view->api_cluster.members) {
       if (m.running) {
         ++running;
       } else {
         ++down;
-        append_cut(out.label, ",", m.name);
+        append_cut(out.label, " ", m.name);
       }
     }
   }
@@ -82,7 +84,7 @@ bool fill_health(const HealthView& h, Values& out) {
   if (!h.valid) return false;
   out.v[0] = h.ok ? 1 : 0;
   out.v[1] = h.ok ? 0 : 1;
-  for (const std::string& reason : h.reasons) append_cut(out.label, "; ", reason);
+  for (const std::string& reason : h.reasons) append_cut(out.label, " / ", reason);
   return true;
 }
 
