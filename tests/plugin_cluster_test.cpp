@@ -167,6 +167,8 @@ TEST(PluginCluster, NeverRequestsAPathOutsideTheAllowList) {
     } else if (req.target == "/health") {
       r.status = 307;
       r.headers = {{"Location", "/api/v1/session/disconnect"}};
+    } else if (req.target == "/api/v1/cluster/show") {
+      r.body = R"({"type":"table","table":[{"Node":"VerneMQ@127.0.0.1","Running":true}]})";
     } else {
       r.status = 404;
       r.body = "{}";
@@ -178,21 +180,22 @@ TEST(PluginCluster, NeverRequestsAPathOutsideTheAllowList) {
       dir.write("vernemq.conf",
                 "jobs:\n" + testing::job_yaml("a", server.url(), "    cluster_update_every: 1\n    api_key: k3y\n"));
   Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
-  // Three rounds at least: each polls every source once.
+  // Three rounds at least: each asks for cluster/show, the one source that answers 200 (the
+  // others are failures or 404s, which are not asked again for 5 minutes).
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   for (;;) {
-    std::size_t status_requests = 0;
+    std::size_t rounds = 0;
     {
       std::lock_guard lock(mu);
-      status_requests = static_cast<std::size_t>(std::count(targets.begin(), targets.end(), "/status.json"));
+      rounds = static_cast<std::size_t>(std::count(targets.begin(), targets.end(), "/api/v1/cluster/show"));
     }
-    if (status_requests >= 3 || std::chrono::steady_clock::now() > deadline) break;
+    if (rounds >= 3 || std::chrono::steady_clock::now() > deadline) break;
     plugin.pump(200ms);
   }
   const NetdataValidator v = stop_and_validate(plugin);
   ASSERT_TRUE(v.ok()) << v.error_report();
   std::lock_guard lock(mu);
-  ASSERT_GE(std::count(targets.begin(), targets.end(), "/status.json"), 3);
+  ASSERT_GE(std::count(targets.begin(), targets.end(), "/api/v1/cluster/show"), 3);
   std::vector<std::string> allowed{"/metrics"};
   for (const ClusterSourceSpec& s : kClusterSources) allowed.emplace_back(s.path);
   for (const std::string& t : targets) {
