@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The shipped cluster alerts inside a real Netdata (Debian's 1.37): on a three-node cluster
+// whose third node is cut off for a while, the job on the first node charts it and
+// vernemq_cluster_member_not_running goes CRITICAL after a minute and CLEAR once the node is
+// back; the other cluster alerts load from the installed file and stay CLEAR.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "netdata_instance.h"
+#include "subprocess.h"
+
+namespace vmq {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::NetdataInstance;
+using testing::NetdataOptions;
+using testing::VernemqSim;
+
+constexpr const char* kChart = "vernemq_e2e.cluster_members";
+constexpr const char* kAlert = "vernemq_cluster_member_not_running";
+constexpr int kDownAt = 10;
+constexpr int kUpAt = 100;
+
+TEST(E2eClusterAlert, MemberDownFiresAfterAMinuteAndClearsWhenItIsBack) {
+  testing::TempDir dir;
+  const std::string scenario =
+      dir.write("cluster.yaml",
+                "version: 2.1.0\n"
+                "nodes: [VerneMQ@10.0.0.1, VerneMQ@10.0.0.2, VerneMQ@10.0.0.3]\n"
+                "steps:\n"
+                "  - {at: 0, rate: {success: 1}}\n"
+                "  - {at: " +
+                    std::to_string(kDownAt) +
+                    ", node: VerneMQ@10.0.0.3, cluster: {member: down}}\n"
+                    "  - {at: " +
+                    std::to_string(kUpAt) + ", node: VerneMQ@10.0.0.3, cluster: {member: up}}\n");
+  VernemqSim sim(VMQ_SIM_PATH, scenario);
+  ASSERT_TRUE(sim.ok()) << sim.log();
+  NetdataOptions o;
+  o.build_dir = testing::build_dir_of(VMQ_PLUGIN_PATH);
+  o.update_every = 1;
+  o.vernemq_conf = "jobs:\n  - name: e2e\n    url: " + sim.url() + "\n";
+  NetdataInstance nd(o);
+  ASSERT_TRUE(nd.ok()) << nd.failure();
+  const std::string health = nd.layout().user_config_dir + "/health.d/vernemq_cluster.conf";
+  ASSERT_EQ(testing::read_text(health),
+            testing::read_text(testing::build_dir_of(VMQ_PLUGIN_PATH) + "/health.d/vernemq_cluster.conf"));
+
+  const double start = sim.timeline_start();
+  std::optional<double> critical_at;
+  std::optional<double> clear_at;
+  nlohmann::json at_critical;
+  nlohmann::json last;
+  const auto deadline = std::chrono::steady_clock::now() + 240s;
+  while (!clear_at && std::chrono::steady_clock::now() < deadline) {
+    if (const auto a = testing::alarm_of(nd, kChart, kAlert)) {
+      last = *a;
+      const std::string status = (*a)["status"].get<std::string>();
+      const double now = testing::unix_now() - start;
+      if (status == "CRITICAL" && !critical_at) {
+        critical_at = now;
+        at_critical = *a;
+      }
+      if (status == "CLEAR" && critical_at && !clear_at) clear_at = now;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  std::printf("member down at %d s: CRITICAL seen at %.1f s; back at %d s: CLEAR seen at %.1f s\n", kDownAt,
+              critical_at.value_or(-1), kUpAt, clear_at.value_or(-1));
+  ASSERT_TRUE(critical_at.has_value()) << "never CRITICAL; last state: " << last.dump();
+  // A whole minute of points first (min over the last 50 s at a 10 s cadence), then at most one
+  // round, one evaluation and polling slack.
+  EXPECT_GE(*critical_at, kDownAt + 50);
+  EXPECT_LE(*critical_at, kDownAt + 60 + 10 + 10 + 5);
+  EXPECT_EQ(at_critical["value"], 1);
+  EXPECT_EQ(at_critical["units"], "nodes");
+  EXPECT_EQ(at_critical["info"],
+            "number of cluster members this node has seen not running for the last minute: VerneMQ@10.0.0.3");
+  EXPECT_NE(at_critical["source"].get<std::string>().find(health), std::string::npos) << at_critical.dump();
+  ASSERT_TRUE(clear_at.has_value()) << "never CLEAR again; last state: " << last.dump();
+  // The first round after the node is back makes the minimum 0.
+  EXPECT_GE(*clear_at, kUpAt);
+  EXPECT_LE(*clear_at, kUpAt + 10 + 10 + 5);
+
+  // The chart says what the scenario says: 3 running, then 2 and 1 not running, then 3 again.
+  const auto data = testing::chart_data(nd, kChart);
+  ASSERT_TRUE(data.has_value());
+  bool saw_down = false;
+  for (long long t : data->times) {
+    const auto down = data->value(t, "not_running");
+    if (!down) continue;
+    const double rel = static_cast<double>(t) - start;
+    if (rel < kDownAt - 1 || (rel > kUpAt + 11)) EXPECT_EQ(*down, 0) << "at " << rel;
+    if (rel > kDownAt + 11 && rel < kUpAt - 1) {
+      EXPECT_EQ(*down, 1) << "at " << rel;
+      EXPECT_EQ(data->value(t, "running"), 2) << "at " << rel;
+      saw_down = true;
+    }
+  }
+  EXPECT_TRUE(saw_down);
+
+  // The other cluster alerts of the file are loaded on this job's charts and stay CLEAR.
+  for (const auto& [chart, alert] : {std::pair{"vernemq_e2e.node_health", "vernemq_node_health_down"},
+                                     std::pair{"vernemq_e2e.listeners", "vernemq_listener_not_running"},
+                                     std::pair{"vernemq_e2e.cluster_views", "vernemq_cluster_views_disagree"}}) {
+    const auto a = testing::alarm_of(nd, chart, alert);
+    ASSERT_TRUE(a.has_value()) << alert << " is not loaded on " << chart;
+    EXPECT_EQ((*a)["status"], "CLEAR") << a->dump();
+  }
+  // Netdata 1.37 read the file without complaint.
+  const std::string log = nd.error_log();
+  for (std::size_t p = log.find("vernemq_cluster.conf"); p != std::string::npos;
+       p = log.find("vernemq_cluster.conf", p + 1)) {
+    const auto b = log.rfind('\n', p);
+    ADD_FAILURE() << "error.log mentions the health file: " << log.substr(b == std::string::npos ? 0 : b + 1, 300);
+  }
+  testing::expect_clean_stop(nd);
+}
+
+}  // namespace
+}  // namespace vmq
