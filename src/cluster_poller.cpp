@@ -84,17 +84,31 @@ struct ClusterJobs::Job {
     void body_data(std::string_view data) override { body.append(data); }
   };
 
-  Job(const JobConfig& c, std::string_view type, int every)
-      : name(c.name), every_s(every), charts(c.name, std::string(type), every) {}
+  // The charts follow the job's own interval: each tick re-sends the last round's values, so
+  // Netdata stores whole per-second points instead of interpolating between 10-second ones
+  // (which gave an alert value of 0.09 nodes and moved changes by up to an interval).
+  Job(const JobConfig& c, std::string_view type, int every, int job_every)
+      : name(c.name), every_s(every), charts(c.name, std::string(type), job_every) {}
 
   std::string name;
   int every_s;
   long timeout_ms = 1000;
   std::array<Source, kClusterSourceCount> sources;
-  ClusterView view;
+  ClusterView view;  // being filled by the current round
   std::array<SourceState, kClusterSourceCount> state{};
+  ClusterView shown;  // the last complete round: what the charts show
+  std::array<SourceState, kClusterSourceCount> shown_state{};
+  bool have_round = false;
+
+  // The local entry's version, kept through failed rounds.
+  void note_version() {
+    if (const NodeStatus* self = view.status.find(local_node); self != nullptr && !self->version.empty()) {
+      version = self->version;
+    }
+  }
   ClusterCharts charts;
   std::string local_node;
+  std::string version;  // of the local entry, at the last good /status.json
   std::int64_t next_round_us = 0;
   bool started = false;
   std::size_t pending = 0;
@@ -106,7 +120,7 @@ ClusterJobs::~ClusterJobs() = default;
 
 std::size_t ClusterJobs::add(const JobConfig& c, std::string_view chart_type, int job_every) {
   const int every = std::max(c.cluster.update_every, job_every);
-  auto job = std::make_unique<Job>(c, chart_type, every);
+  auto job = std::make_unique<Job>(c, chart_type, every, job_every);
   job->timeout_ms = std::max(
       1L, std::min(static_cast<long>(c.timeout_s * 1000.0), static_cast<long>(every) * 1000 - kTimeoutMarginMs));
   std::string polled;
@@ -156,7 +170,16 @@ std::size_t ClusterJobs::add(const JobConfig& c, std::string_view chart_type, in
 }
 
 void ClusterJobs::set_local_node(std::size_t job, std::string_view node) {
-  if (job < jobs_.size() && jobs_[job]->local_node != node) jobs_[job]->local_node.assign(node);
+  if (job >= jobs_.size() || jobs_[job]->local_node == node) return;
+  Job& j = *jobs_[job];
+  j.local_node.assign(node);
+  // The first round's /status.json may have come back before the first scrape.
+  j.note_version();
+}
+
+std::optional<std::string> ClusterJobs::version(std::size_t job) const {
+  if (job >= jobs_.size() || jobs_[job]->version.empty()) return std::nullopt;
+  return jobs_[job]->version;
 }
 
 void ClusterJobs::tick(std::int64_t now) {
@@ -179,7 +202,7 @@ void ClusterJobs::tick(std::int64_t now) {
   }
 }
 
-bool ClusterJobs::on_done(std::size_t idx, const FetchResult& r, std::int64_t now, std::string& out) {
+bool ClusterJobs::on_done(std::size_t idx, const FetchResult& r, std::int64_t now) {
   if (idx >= by_http_.size() || by_http_[idx].first == nullptr) return false;
   Job& job = *by_http_[idx].first;
   Job::Source& s = job.sources[by_http_[idx].second];
@@ -212,6 +235,7 @@ bool ClusterJobs::on_done(std::size_t idx, const FetchResult& r, std::int64_t no
       if (p.ok) {
         redact_view(http_, idx, s.id, job.view);
         job.state[i] = SourceState::fresh;
+        if (s.id == ClusterSource::status_json) job.note_version();
         for (const std::string& note : p.notes) {
           if (job.notes_logged.size() < kMaxNotesRemembered && job.notes_logged.insert(note).second) {
             std::string msg = "cluster source " + what + ": " + note;
@@ -251,14 +275,22 @@ bool ClusterJobs::on_done(std::size_t idx, const FetchResult& r, std::int64_t no
   }
   if (job.pending > 0) --job.pending;
   if (job.pending == 0) {
-    ClusterRound round;
-    round.view = &job.view;
-    round.state = job.state;
-    round.local_node = job.local_node;
-    round.mono_us = now;
-    job.charts.render(round, out);
+    job.shown = job.view;
+    job.shown_state = job.state;
+    job.have_round = true;
   }
   return true;
+}
+
+void ClusterJobs::render(std::size_t job, std::int64_t now_mono_us, std::string& out) {
+  if (job >= jobs_.size() || !jobs_[job]->have_round) return;
+  Job& j = *jobs_[job];
+  ClusterRound round;
+  round.view = &j.shown;
+  round.state = j.shown_state;
+  round.local_node = j.local_node;
+  round.mono_us = now_mono_us;
+  j.charts.render(round, out);
 }
 
 }  // namespace vmq

@@ -267,12 +267,13 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
 
   // Made once: a std::function built from this lambda at every poll() would allocate each time.
   const std::function<void(std::size_t, const FetchResult&)> on_done = [&](std::size_t idx, const FetchResult& r) {
-    if (cluster.on_done(idx, r, clock.mono_us(), out)) return;
+    if (cluster.on_done(idx, r, clock.mono_us())) return;
     if (idx >= by_http.size() || by_http[idx] == nullptr) return;
     Job& job = *by_http[idx];
     const bool ok = handle_result(http, job, r, clock.mono_us(), out);
     if (ok) job.last_good_mono = clock.mono_us();
     if (ok && job.scrape.n_nodes > 0) cluster.set_local_node(job.cluster, job.scrape.nodes[0].node);
+    cluster.render(job.cluster, clock.mono_us(), out);
     autodetection_result(job.cfg.name, job.detect, ok, clock.mono_us(), config.autodetection_retry);
   };
   // Netdata v2's Functions: registered once; calls read between ticks and answered when `out`
@@ -315,6 +316,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
       std::vector<JobStatus> rows;
       for (const auto& j : jobs) {
         rows.push_back(status_of(*j));
+        rows.back().vernemq_version = cluster.version(j->cluster);
         http.redact(j->http, rows.back().last_error);  // a server may echo the credentials it got
       }
       functions.answer(rows, clock.mono_us(), clock.wall_us() / 1000000, out);

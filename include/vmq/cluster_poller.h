@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Polls every job's cluster sources through the plugin's HttpClient (its own easy handle per
 // source, on the same multi handle as /metrics) every `cluster_update_every` seconds, parses
-// the answers into the job's ClusterView, and renders the job's cluster charts when a round is
-// complete. The metrics never wait for it: a round's transfers run beside the scrapes.
+// the answers into the job's ClusterView, and renders the last complete round's charts at each
+// of the job's ticks. The metrics never wait for it: a round's transfers run beside the scrapes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,12 +36,20 @@ class ClusterJobs {
   // The node label /metrics gave this job: which /status.json entry is this node.
   void set_local_node(std::size_t job, std::string_view node);
 
+  // The VerneMQ version of the job's node (its /status.json entry), once known; for the v2
+  // `vernemq` Function.
+  [[nodiscard]] std::optional<std::string> version(std::size_t job) const;
+
   // Starts the rounds that are due (never a source still in flight).
   void tick(std::int64_t now_mono_us);
 
   // A finished transfer: false when `http_idx` is not a cluster source (it is the caller's).
-  // When the job's round is complete, its charts are rendered into `out`.
-  bool on_done(std::size_t http_idx, const FetchResult& r, std::int64_t now_mono_us, std::string& out);
+  // When the job's round is complete, it becomes what the charts show.
+  bool on_done(std::size_t http_idx, const FetchResult& r, std::int64_t now_mono_us);
+
+  // The job's cluster charts at one of its ticks: the last complete round's values (a source
+  // that failed in it: empty values). Nothing before the first round is complete.
+  void render(std::size_t job, std::int64_t now_mono_us, std::string& out);
 
  private:
   struct Job;
