@@ -185,6 +185,9 @@ std::optional<std::string> ClusterJobs::version(std::size_t job) const {
 void ClusterJobs::tick(std::int64_t now) {
   for (auto& jp : jobs_) {
     Job& job = *jp;
+    // Not before the job's first good scrape: it names the node (which /status.json entry is
+    // this one), and a job that never answers (autodetection_retry) polls nothing else either.
+    if (job.local_node.empty()) continue;
     if (job.started && now < job.next_round_us) continue;
     if (job.pending > 0) continue;  // the last round is still out (cannot outlive its timeout)
     job.started = true;
