@@ -4,6 +4,8 @@
 // and the charts are rendered when the last one is back.
 #include "vmq/cluster_poller.h"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <set>
 
@@ -51,6 +53,24 @@ void redact_view(const HttpClient& http, std::size_t idx, ClusterSource s, Clust
     case ClusterSource::api_cluster_show: members(v.api_cluster.members); break;
     case ClusterSource::api_listener_show: listeners(v.api_listeners.listeners); break;
   }
+}
+
+// Basic auth given as the job URL's userinfo (user:password@): the sources' URLs never copy it,
+// so it is handed over as username and password, as the job's /metrics requests send it.
+void userinfo_as_basic_auth(JobConfig& source_cfg, const std::string& job_url) {
+  if (!source_cfg.username.empty()) return;
+  CURLU* u = curl_url();
+  if (u == nullptr) return;
+  char* user = nullptr;
+  char* password = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, job_url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK) {
+    source_cfg.username = user;
+    if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK) source_cfg.password = password;
+  }
+  curl_free(user);
+  curl_free(password);
+  curl_url_cleanup(u);
 }
 
 void clear_part(ClusterSource s, ClusterView& v) {
@@ -146,6 +166,7 @@ std::size_t ClusterJobs::add(const JobConfig& c, std::string_view chart_type, in
     }
     JobConfig source_cfg = c;
     source_cfg.url = u.url;
+    userinfo_as_basic_auth(source_cfg, c.url);
     // A redirect could lead to any path, /api/v1's destructive commands included: never followed.
     source_cfg.not_follow_redirects = true;
     source_cfg.max_body_size = std::min(c.max_body_size, ClusterLimits{}.max_body_bytes);
