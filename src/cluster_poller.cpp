@@ -194,7 +194,7 @@ void ClusterJobs::set_local_node(std::size_t job, std::string_view node) {
   if (job >= jobs_.size() || jobs_[job]->local_node == node) return;
   Job& j = *jobs_[job];
   j.local_node.assign(node);
-  // The first round's /status.json may have come back before the first scrape.
+  // A renamed node (another node behind the same URL) may already be in the last /status.json.
   j.note_version();
 }
 
