@@ -147,6 +147,8 @@ dashboard: $base/#menu_vernemq_demo;after=-300;before=0
   the "VerneMQ demo" section, chart "MQTT 5 PUBACK QoS 1 Sent by Reason in the Last Minute"
 alert list: $base/#menu_vernemq_demo;after=-300;before=0;show_alarms=true
   vernemq_mqtt_puback_sent_reason_unsuccessful goes WARNING about 10 s after the start
+  vernemq_cluster_member_not_running goes CRITICAL about 130 s after the start (the third
+  node is cut off at 60 s; section "cluster") and CLEAR after it is back at 240 s
   (API: $base/api/v1/alarms)
 Netdata's log: $work/var/log/error.log
 Ctrl-C stops everything.

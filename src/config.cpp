@@ -311,6 +311,9 @@ void Parser::check_job(const JobConfig& job, const std::unordered_set<std::strin
     }
   }
 
+  // Cluster source URLs must stay on the job's host (cluster_sources.h).
+  for (std::string& m : check_cluster_config(job.cluster, job.url)) errors.emplace_back(job_loc, std::move(m));
+
   // Names that make chart ids collide: as go.d, the later job is skipped and the others run.
   // The chart type is built exactly as the charts code does ("vernemq_" + the sanitised name,
   // then the writer's own sanitising and length cap), so names that differ only in characters

@@ -6,6 +6,7 @@
 #include <array>
 #include <limits>
 
+#include "vmq/cluster_config.h"
 #include "vmq/config.h"
 #include "vmq/config_readers.h"
 
@@ -52,12 +53,19 @@ constexpr ConfigKey key(std::string_view name, bool global, std::string_view typ
   return ConfigKey{name, global, type, default_value, range, help, read, expected, min, max, on_null, required};
 }
 
+// The two cluster keys are read by cluster_config.cpp, whose messages are located already.
+bool read_cluster_key(const cfg::KeyRead& r) {
+  const std::vector<ClusterConfigError> errors = parse_cluster_key(r.key.name, r.value, r.job->cluster);
+  for (const ClusterConfigError& e : errors) r.errors.emplace_back(cfg::Loc{e.line, e.column}, e.what);
+  return errors.empty();
+}
+
 constexpr bool kGlobal = true;
 constexpr bool kJob = false;
 
 // Top-level keys first, then job keys, each group in the order messages list them.
 // name, global, type, default, range, help, reader, expected, min, max, on null, required
-constexpr std::array<ConfigKey, 22> kKeys = {{
+constexpr std::array<ConfigKey, 24> kKeys = {{
     key("update_every", kGlobal, "integer", "1", "1..86400", "Collection interval in seconds, the jobs' default.",
         &store<&Config::update_every, read_integer>, kUpdateEveryExpected, 1, kMaxUpdateEvery),
     key("autodetection_retry", kGlobal, "integer", "0", ">= 0",
@@ -111,6 +119,10 @@ constexpr std::array<ConfigKey, 22> kKeys = {{
     key("max_body_size", kJob, "size", "16 MiB", "1 KiB..1 GiB",
         "The largest /metrics body accepted; a larger body fails that update.",
         &store<&JobConfig::max_body_size, read_size>, kBodySizeExpected, kMinBodySize, kMaxBodySize),
+    key("cluster_sources", kJob, "map", "status_json and health on; api_* with an api_key", "",
+        "The cluster sources read beside /metrics, on the same host: status_json (/status.json),", &read_cluster_key),
+    key("cluster_update_every", kJob, "integer", "10", "1..86400",
+        "Seconds between two polls of the cluster sources (status.json makes the node ask every", &read_cluster_key),
 }};
 
 // What the parser relies on, checked when the table is compiled: names unique within their

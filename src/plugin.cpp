@@ -14,6 +14,7 @@
 
 #include "vmq/autodetection.h"
 #include "vmq/catalogue.h"
+#include "vmq/cluster_poller.h"
 #include "vmq/functions.h"
 #include "vmq/http_fetch.h"
 #include "vmq/job_charts.h"
@@ -67,6 +68,7 @@ struct Job final : BodyConsumer {
   VerneMQScrape scrape;
   VerneMQStream stream{scrape};  // fills `scrape` from the body's pieces
   std::size_t http = 0;
+  std::size_t cluster = 0;  // its handle in ClusterJobs
   std::int64_t pending_tick = 0;
   std::int64_t pending_mono = 0;
   std::int64_t last_problem_log_us = -kSummaryEveryUs;
@@ -303,6 +305,7 @@ void wake_running_plugin() {
 
 int run_plugin(const Config& config, const RunOptions& options, const Clock& clock, std::atomic<bool>& stop) {
   HttpClient http;
+  ClusterJobs cluster(http);
   std::vector<std::unique_ptr<Job>> jobs;
   for (const JobConfig& c : config.jobs) {
     auto job = std::make_unique<Job>(c, config.update_every, options.netdata_update_every, config.autodetection_retry);
@@ -314,6 +317,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
       continue;
     }
     log::info(c.name, "collecting " + redact_url(c.url) + " every " + std::to_string(job->every) + " s");
+    job->cluster = cluster.add(c, job->charts.type(), job->every);
     jobs.push_back(std::move(job));
   }
   std::string out;
@@ -341,10 +345,13 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
 
   // Made once: a std::function built from this lambda at every poll() would allocate each time.
   const std::function<void(std::size_t, const FetchResult&)> on_done = [&](std::size_t idx, const FetchResult& r) {
+    if (cluster.on_done(idx, r, clock.mono_us())) return;
     if (idx >= by_http.size() || by_http[idx] == nullptr) return;
     Job& job = *by_http[idx];
     const bool ok = handle_result(http, job, r, clock.mono_us(), out);
     if (ok) job.last_good_mono = clock.mono_us();
+    if (ok && job.scrape.n_nodes > 0) cluster.set_local_node(job.cluster, job.scrape.nodes[0].node);
+    cluster.render(job.cluster, clock.mono_us(), out);
     autodetection_result(job.cfg.name, job.detect, ok, clock.mono_us(), config.autodetection_retry);
   };
   // Netdata v2's Functions: registered once; calls read between ticks and answered when `out`
@@ -368,6 +375,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
       }
       next_wall = std::min(next_wall, j->schedule.next_wall_us());
     }
+    cluster.tick(now_mono);
     const auto wait_ms =
         static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
     http.poll(wait_ms, on_done, functions.wait_fd());
@@ -386,6 +394,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
       std::vector<JobStatus> rows;
       for (const auto& j : jobs) {
         rows.push_back(status_of(*j));
+        rows.back().vernemq_version = cluster.version(j->cluster);
         http.redact(j->http, rows.back().last_error);  // a server may echo the credentials it got
       }
       functions.answer(rows, clock.mono_us(), clock.wall_us() / 1000000, out);

@@ -50,7 +50,7 @@ Seen credential_of(const Request& r) {
   return s;
 }
 
-// Echoes what it was sent, by request number:
+// Echoes what it was sent, by /metrics request number:
 //   0-2  a VerneMQ body with the credential as the node name and as a reason code, and the
 //        Authorization header's text as a second node;
 //   3    HTTP 500 with the credential and the header in the reason phrase;
@@ -73,9 +73,26 @@ class EchoServer {
       std::lock_guard lock(mu_);
       if (!s.credential.empty()) seen_.insert(s.credential);
     }
-    const std::uint64_t n = n_.fetch_add(1);
     const std::string node = s.credential + "@echo";
     Response resp;
+    // The cluster sources (same host, so they carry the credentials too) echo them as well,
+    // outside the /metrics schedule below: a member and the version in /status.json, a reason
+    // of a DOWN /health; the other sources are not served.
+    if (r.target == "/status.json") {
+      resp.body = "[{\"" + node + "\":{\"version\":\"" + s.credential + "\",\"mystatus\":[{\"" + node + "\":true},{\"" +
+                  s.authorization + "@peer\":false}],\"listeners\":[]}}]";
+      return resp;
+    }
+    if (r.target == "/health") {
+      resp.status = 503;
+      resp.body = "{\"status\":\"DOWN\",\"reasons\":[\"" + s.credential + " " + s.authorization + "\"]}";
+      return resp;
+    }
+    if (r.target != "/metrics") {
+      resp.status = 404;
+      return resp;
+    }
+    const std::uint64_t n = n_.fetch_add(1);
     if (n == 3 || n == 102) {
       // The loopback server writes its own reason phrase; a raw response carries ours.
       resp.mode = Response::Mode::raw;
@@ -186,6 +203,11 @@ TEST(SecretsProcess, EchoedCredentialsNeverReachAnyOutput) {
     // The echoed node is still there, its secret part replaced.
     EXPECT_NE(chart->labels.at("node").find("@echo"), std::string::npos) << chart->labels.at("node");
     EXPECT_EQ(chart->dims.size(), 10u);  // the nine, and the echoed "reason" (redacted)
+    // The cluster charts were made from the echoing answers too (names matched after redaction).
+    EXPECT_NE(v.chart("vernemq_" + job + ".node_health"), nullptr) << plugin.err();
+    const auto* members = v.chart("vernemq_" + job + ".cluster_members");
+    ASSERT_NE(members, nullptr) << plugin.err();
+    EXPECT_NE(members->labels.at("not_running").find("@peer"), std::string::npos) << members->labels.at("not_running");
   }
   const std::string& err = plugin.err();
   EXPECT_NE(err.find("scrape failed: HTTP 500 ***"), std::string::npos) << err;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "vmq/cluster_config.h"
 #include "vmq/url.h"  // redact_url, declared here before
 
 namespace vmq {
@@ -50,6 +51,7 @@ struct JobConfig {
   bool tls_skip_verify = false;
   bool not_follow_redirects = false;
   std::size_t max_body_size = kDefaultMaxBodySize;  // bytes; a larger body is an error
+  ClusterConfig cluster;                            // cluster_sources, cluster_update_every
 
   // Every secret of this job (password, api key, proxy password, URL userinfo), for redaction.
   [[nodiscard]] std::vector<std::string> secrets() const;
