@@ -47,8 +47,16 @@ std::optional<bool> as_bool(const YAML::Node& n) {
 
 void parse_sources(const YAML::Node& v, ClusterConfig& out, std::vector<ClusterConfigError>& errors) {
   constexpr std::string_view kKey = "key 'cluster_sources': ";
+  if (const auto b = as_bool(v)) {  // `cluster_sources: false`: none of them (or all, with true)
+    for (std::size_t i = 0; i < kClusterSourceCount; ++i) {
+      out.sources[i].enabled = *b;
+      out.given[i] = true;
+    }
+    return;
+  }
   if (!v.IsMap()) {
-    add(errors, v, std::string(kKey) + "found " + found(v) + "; expected a map of source: {enabled: BOOL, url: URL}");
+    add(errors, v,
+        std::string(kKey) + "found " + found(v) + "; expected a boolean or a map of source: {enabled: BOOL, url: URL}");
     return;
   }
   for (const auto& kv : v) {

@@ -142,8 +142,12 @@ std::uint16_t JobCharts::split_dimension(std::size_t chart, std::string_view val
   st.dims.push_back(id);
   st.divisors.push_back(1);
   st.multipliers.push_back(1);
-  messages_.push_back("new " + std::string(catalogue::charts()[chart].split) + " '" + id + "': added to chart " +
-                      std::string(chart_id));
+  // News only where VerneMQ declares the values (a reason code it has never sent); SWC groups
+  // and the like are whatever the broker has.
+  if (!catalogue::charts()[chart].known.empty()) {
+    messages_.push_back("new " + std::string(catalogue::charts()[chart].split) + " '" + id + "': added to chart " +
+                        std::string(chart_id));
+  }
   st.defined = false;  // re-send CHART and every DIMENSION
   return static_cast<std::uint16_t>(st.dims.size() - 1);
 }

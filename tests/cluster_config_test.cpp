@@ -55,6 +55,10 @@ TEST(ClusterConfig, ExplicitSettingsWinOverTheDefaults) {
   EXPECT_FALSE(on(j, ClusterSource::api_listener_show));
   EXPECT_TRUE(on(j, ClusterSource::api_cluster_show));
   EXPECT_EQ(j.cluster.sources[static_cast<std::size_t>(ClusterSource::status_json)].url, "https://h:8443");
+  // One boolean for them all.
+  const Config off = parse_job("    api_key: s3cret\n    cluster_sources: false\n");
+  ASSERT_EQ(off.jobs.size(), 1u) << problems(off);
+  for (const ClusterSourceSpec& spec : kClusterSources) EXPECT_FALSE(on(off.jobs[0], spec.id)) << spec.key;
   // Turned on explicitly without a key: the user's word counts (the node may not need one).
   const Config n = parse_job("    cluster_sources: {api_cluster_show: {enabled: true}}\n");
   ASSERT_EQ(n.jobs.size(), 1u) << problems(n);

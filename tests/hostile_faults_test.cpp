@@ -41,7 +41,10 @@ using testing::TempDir;
 
 std::string conf_for(const std::vector<std::pair<std::string, std::string>>& jobs, const std::string& extra = "") {
   std::string c = "jobs:\n";
-  for (const auto& [name, url] : jobs) c += "  - name: " + name + "\n    url: " + url + "\n" + extra;
+  // These servers answer every path with their /metrics body: no cluster sources.
+  for (const auto& [name, url] : jobs) {
+    c += "  - name: " + name + "\n    url: " + url + "\n    cluster_sources: false\n" + extra;
+  }
   return c;
 }
 
@@ -159,6 +162,10 @@ TEST(HostileFaults, WallClockStepsNeitherStallNorBurstNorGoNegative) {
   JobConfig job;
   job.name = "local";
   job.url = server.url();
+  for (std::size_t i = 0; i < kClusterSourceCount; ++i) {  // the server answers every path as /metrics
+    job.cluster.sources[i].enabled = false;
+    job.cluster.given[i] = true;
+  }
   config.jobs.push_back(job);
 
   int fds[2];
