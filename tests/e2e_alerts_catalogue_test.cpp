@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Every alert the project ships, in one real Netdata (Debian's 1.37) with the stock health
-// directory in place, on one vernemq-sim scenario: the health files load without an error; each
+// Every alert the project ships, in one real Netdata (Debian's 1.37; then v2.10.4 from
+// ../shared/tools, skipped when absent) with the stock health directory in place, on one
+// vernemq-sim scenario: the health files load without an error; each
 // alert on a chart the plugin draws is attached there from the installed file; each count alert
 // and the broker-unreachable alert go WARNING (or CRITICAL) and back to CLEAR; each evaluation's
 // value is the chart's sum of the alert's dimensions at the point it read; and each alert's peak
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -165,7 +167,16 @@ struct Watch {
   nlohmann::json last;
 };
 
-TEST(E2eAlertsCatalogue, EveryShippedAlertLoadsAttachesFiresWithTheChartsValueAndClears) {
+const std::string kV2Dir = std::string(VMQ_SOURCE_DIR) + "/../shared/tools/netdata-v2.10.4";
+
+bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+void every_alert_fires_true_and_clears(bool v2) {
+  if (v2) {
+    // The v2-native build tree first (built once): the scenario's clock starts with the simulator.
+    std::string why;
+    ASSERT_TRUE(testing::layout_build_tree(testing::build_dir_of(VMQ_PLUGIN_PATH), "v2-native", why)) << why;
+  }
   testing::TempDir dir;
   const std::string scenario_file = dir.path() + "/alerts.yaml";
   ASSERT_TRUE(testing::write_text(scenario_file, kScenario));
@@ -175,6 +186,11 @@ TEST(E2eAlertsCatalogue, EveryShippedAlertLoadsAttachesFiresWithTheChartsValueAn
   o.build_dir = testing::build_dir_of(VMQ_PLUGIN_PATH);
   o.update_every = 1;
   o.vernemq_conf = "jobs:\n  - name: e2e\n    url: " + sim.url() + "\n";
+  if (v2) {
+    o.layout = "v2-native";
+    o.netdata = kV2Dir + "/netdata";
+    o.stock_health_dir = kV2Dir + "/stock-health.d";
+  }
   NetdataInstance nd(o);
   ASSERT_TRUE(nd.ok()) << nd.failure();
   const std::string health_dir = nd.layout().user_config_dir + "/health.d";
@@ -208,8 +224,8 @@ TEST(E2eAlertsCatalogue, EveryShippedAlertLoadsAttachesFiresWithTheChartsValueAn
     }
     std::this_thread::sleep_for(500ms);
   }
-  std::printf("netdata answered after %.3f s; the run took %.0f s after the timeline start\n", nd.startup_seconds(),
-              testing::unix_now() - start);
+  std::printf("Netdata %s answered after %.3f s; the run took %.0f s after the timeline start\n", v2 ? "v2" : "1.37",
+              nd.startup_seconds(), testing::unix_now() - start);
 
   // Each alert: raised and cleared; every evaluation with a value read the chart's newest point
   // and equals the chart's sum of its dimensions there; the peak is the scenario's number.
@@ -262,6 +278,11 @@ TEST(E2eAlertsCatalogue, EveryShippedAlertLoadsAttachesFiresWithTheChartsValueAn
     EXPECT_EQ(info.find('$'), std::string::npos) << info;
     EXPECT_NE(info.find(e.peak > 0 ? "VerneMQ@127.0.0.1" : "job e2e"), std::string::npos) << info;
     EXPECT_NE(info.find(std::string("docs/alerts.md#") + e.alert), std::string::npos) << info;
+    if (v2) {
+      const std::string summary = w.last.value("summary", "");
+      EXPECT_FALSE(summary.empty()) << w.last.dump();
+      EXPECT_EQ(summary.find('$'), std::string::npos) << summary;
+    }
   }
 
   // Every other shipped alert whose chart the plugin draws here is attached, from its file.
@@ -282,6 +303,25 @@ TEST(E2eAlertsCatalogue, EveryShippedAlertLoadsAttachesFiresWithTheChartsValueAn
   }
   EXPECT_GE(attached, 34);
 
+  if (v2) {
+    const std::string log = testing::read_text(nd.error_log_path());
+    const auto stop = nd.stop();
+    EXPECT_EQ(stop.netdata_exit, 0);
+    // v2.10.4 ends the plugin by SIGKILL on its own shutdown (tests/e2e_v2_test.cpp).
+    ASSERT_TRUE(stop.plugin_exit.has_value()) << stop.plugin_exit_unknown;
+    EXPECT_TRUE(*stop.plugin_exit == 0 || *stop.plugin_exit == 128 + 9) << *stop.plugin_exit;
+    EXPECT_TRUE(stop.leftovers.empty()) << ::testing::PrintToString(stop.leftovers);
+    // Netdata's complaints about the health files (the plugin's outage errors are expected).
+    std::istringstream in(testing::read_text(nd.daemon_log_path()) + log);
+    for (std::string line; std::getline(in, line);) {
+      const bool about_health = contains(line, "vernemq_plugin.conf") || contains(line, "vernemq_alerts.conf");
+      if (about_health &&
+          (contains(line, "level=error") || contains(line, "level=critical") || contains(line, "level=warning"))) {
+        ADD_FAILURE() << "Netdata logged: " << line;
+      }
+    }
+    return;
+  }
   // The health files loaded cleanly: no error names either of them.
   const std::string log = nd.error_log();
   for (const char* f : {"vernemq_plugin.conf", "vernemq_alerts.conf"}) {
@@ -293,6 +333,17 @@ TEST(E2eAlertsCatalogue, EveryShippedAlertLoadsAttachesFiresWithTheChartsValueAn
   }
   // The outage is logged, then summarised once a minute; nothing else.
   testing::expect_clean_stop(nd, {"e2e : scrape failed: the server closed the connection", "e2e : still failing: "});
+}
+
+TEST(E2eAlertsCatalogue, EveryShippedAlertLoadsAttachesFiresWithTheChartsValueAndClears) {
+  every_alert_fires_true_and_clears(false);
+}
+
+TEST(E2eAlertsCatalogue, TheSameOnNetdataV2) {
+  if (!std::filesystem::exists(kV2Dir + "/netdata")) {
+    GTEST_SKIP() << "no Netdata v2.10.4 at " << kV2Dir << " (a user's clone has no ../shared): skipped";
+  }
+  every_alert_fires_true_and_clears(true);
 }
 
 }  // namespace
