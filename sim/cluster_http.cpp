@@ -107,7 +107,7 @@ OJson status_entry(const Timeline& timeline, const std::vector<NodeClusterState>
   std::uint64_t in = 0;
   std::uint64_t out = 0;
   for (std::size_t i = 0; i < sc.counters.size() && i < snap.counters.size(); ++i) {
-    (sc.counters[i].received ? out : in) += snap.counters[i];
+    if (!sc.counters[i].generic()) (sc.counters[i].received ? out : in) += snap.counters[i];
   }
   OJson mystatus = OJson::array();
   for (const auto& [name, running] : view_of(sc, st, j)) mystatus.push_back(OJson{{name, running}});

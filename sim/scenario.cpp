@@ -197,6 +197,12 @@ class Parser {
       const YAML::Node key = it->first;
       const std::string k = key.IsScalar() ? key.Scalar() : std::string();
       if (!seen.insert(k).second) loc_.fail(key, "duplicate key '" + k + "'");
+      if (k == "metrics") {
+        if (received) loc_.fail(key, "'metrics' cannot be nested inside 'received'");
+        auto inner = parse_metrics(it->second, unit);
+        out.insert(out.end(), inner.begin(), inner.end());
+        continue;
+      }
       if (k == "received") {
         if (received) loc_.fail(key, "'received' cannot be nested inside 'received'");
         auto inner = parse_amounts(it->second, true, unit);
@@ -214,6 +220,60 @@ class Parser {
       out.emplace_back(counter(id), to_uint(loc_, it->second, unit));
     }
     return out;
+  }
+
+  // A `metrics:` map: FAMILY or FAMILY{label=value,...} → amount.
+  std::vector<std::pair<std::size_t, std::uint64_t>> parse_metrics(const YAML::Node& n, std::string_view unit) {
+    std::vector<std::pair<std::size_t, std::uint64_t>> out;
+    if (!n.IsMap()) {
+      loc_.fail(n,
+                "expected a map such as {socket_error: 3, "
+                "\"mqtt_connack_sent{mqtt_version=4,return_code=not_authorized}\": 2}, got " +
+                    shown(n));
+    }
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const YAML::Node key = it->first;
+      const std::string k = key.IsScalar() ? key.Scalar() : std::string();
+      if (!seen.insert(k).second) loc_.fail(key, "duplicate key '" + k + "'");
+      const auto id = metric_id(k);
+      if (!id) {
+        loc_.fail(key,
+                  "expected a series as FAMILY or FAMILY{label=value,...} (names [a-z][a-z0-9_]*, the family "
+                  "after the prefix), got " +
+                      shown(key));
+      }
+      out.emplace_back(counter(*id), to_uint(loc_, it->second, unit));
+    }
+    return out;
+  }
+
+  static std::optional<CounterId> metric_id(std::string_view k) {
+    const std::size_t brace = k.find('{');
+    CounterId id{false, 0, std::string(k.substr(0, brace))};
+    if (!is_reason_name(id.reason)) return std::nullopt;
+    if (brace == std::string_view::npos) return id;
+    if (!k.ends_with('}')) return std::nullopt;
+    std::string_view rest = k.substr(brace + 1, k.size() - brace - 2);
+    if (rest.empty() || rest.back() == ',') return std::nullopt;
+    while (!rest.empty()) {
+      const std::size_t comma = std::min(rest.find(','), rest.size());
+      const std::string_view pair = rest.substr(0, comma);
+      const std::size_t eq = pair.find('=');
+      if (eq == std::string_view::npos) return std::nullopt;
+      const std::string_view name = pair.substr(0, eq);
+      const std::string_view value = pair.substr(eq + 1);
+      const bool digits =
+          !value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (!is_reason_name(name) || (!is_reason_name(value) && !digits)) return std::nullopt;
+      id.reason += ",";
+      id.reason += name;
+      id.reason += "=\"";
+      id.reason += value;
+      id.reason += "\"";
+      rest.remove_prefix(std::min(comma + 1, rest.size()));
+    }
+    return id;
   }
 
   void parse_step(const YAML::Node& n) {
@@ -484,6 +544,7 @@ std::string Timeline::describe(const Step& step) const {
                     (step.node ? "node " + scenario_.nodes[*step.node] : std::string("all nodes")) + ":";
   auto counter_name = [this](std::size_t i) {
     const CounterId& c = scenario_.counters[i];
+    if (c.generic()) return c.reason;
     std::string s = c.received ? "received." : "";
     s += c.mqtt_version == 4 ? std::string("v4") : c.reason;
     return s;

@@ -35,6 +35,12 @@
 // MAP keys: an MQTT 5 reason code (the nine known ones, or any other [a-z][a-z0-9_]* name: it is
 // served as a further reason_code series), `v4` (the mqtt_version="4" series), and `received:`, a
 // nested MAP of the same keys for mqtt_puback_received instead of mqtt_puback_sent.
+// And `metrics:`, a nested MAP that drives any other series of the body, by its family (after the
+// prefix) and its labels after `node`, in the body's order:
+//   add: {metrics: {socket_error: 30, "mqtt_connack_sent{mqtt_version=4,return_code=not_authorized}": 6}}
+// The scenario's value replaces the series' built-in one (a gauge such as vm_memory_total too:
+// it only grows, until a restart). A key that names no series of the body stops the simulator
+// at start with the key in the message. These counters feed no derived series (PUBLISH totals).
 //
 // Timing: the timeline starts at the next whole wall-clock second + 0.5 s. A step at `at` happens
 // at start + at, and rate increments happen once per whole elapsed second (start + 1, start + 2,
@@ -114,8 +120,12 @@ inline const std::span<const std::string_view> kPubackReasons = catalogue::reaso
 // One PUBACK series the scenario drives.
 struct CounterId {
   bool received = false;  // mqtt_puback_received instead of mqtt_puback_sent
-  int mqtt_version = 5;   // 4: the single MQTT 3.1.1 series; 5: one series per reason
-  std::string reason;     // MQTT 5 reason_code label; empty for version 4
+  int mqtt_version = 5;   // 4: the single MQTT 3.1.1 series; 5: one series per reason; 0: `metrics:`
+  // MQTT 5 reason_code label; empty for version 4. For a `metrics:` series (version 0): its family
+  // and its labels as the body writes them after node="…", e.g.
+  // `mqtt_connack_sent,mqtt_version="4",return_code="not_authorized"` or `socket_error`.
+  std::string reason;
+  [[nodiscard]] bool generic() const { return mqtt_version == 0; }
 };
 
 struct Step {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -32,7 +33,10 @@ constexpr int kSwcGroups = 10;
 // Accumulates literal text and value holes; emits HELP/TYPE at a name's first series only.
 class Builder {
  public:
-  Builder(std::string prefix, std::string node) : prefix_(std::move(prefix)), node_(std::move(node)) {}
+  // `metrics`: the scenario's `metrics:` counters, family + labels → counter index; a series
+  // named there takes the counter's value instead of its built-in one.
+  Builder(std::string prefix, std::string node, std::map<std::string, std::size_t, std::less<>> metrics)
+      : prefix_(std::move(prefix)), node_(std::move(node)), metrics_(std::move(metrics)) {}
 
   // One series. `labels` goes after node="…" (e.g. ,mqtt_version="4"); `type_name` is the name
   // HELP/TYPE describe (differs from `name` only for histogram _bucket/_count/_sum lines).
@@ -59,6 +63,13 @@ class Builder {
     pending_ += '"';
     pending_ += labels;
     pending_ += "} ";
+    if (!metrics_.empty()) {
+      const auto m = metrics_.find(std::string(name) + std::string(labels));
+      if (m != metrics_.end()) {
+        value = Value{Source::counter, 1, 1, 0, m->second};
+        used_.insert(m->first);
+      }
+    }
     segments_.push_back(Segment{std::move(pending_), value});
     pending_.assign("\n");
   }
@@ -110,12 +121,22 @@ class Builder {
   }
 
   std::vector<Segment> take_segments() { return std::move(segments_); }
+  // The `metrics:` keys that named no series of the body.
+  [[nodiscard]] std::vector<std::string> unused_metrics() const {
+    std::vector<std::string> out;
+    for (const auto& [k, i] : metrics_) {
+      if (!used_.contains(k)) out.push_back(k);
+    }
+    return out;
+  }
   std::string take_tail() { return std::move(pending_); }
 
  private:
   std::string prefix_;
   std::string node_;
   std::set<std::string, std::less<>> seen_;
+  std::map<std::string, std::size_t, std::less<>> metrics_;
+  std::set<std::string, std::less<>> used_;
   std::vector<Segment> segments_;
   std::string pending_;
 };
@@ -123,7 +144,11 @@ class Builder {
 }  // namespace
 
 VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
-  Builder b(sc.prefix, sc.nodes.at(node));
+  std::map<std::string, std::size_t, std::less<>> metrics;
+  for (std::size_t i = 0; i < sc.counters.size(); ++i) {
+    if (sc.counters[i].generic()) metrics[sc.counters[i].reason] = i;
+  }
+  Builder b(sc.prefix, sc.nodes.at(node), std::move(metrics));
   auto counter = [&sc](bool received, int version, std::string_view reason) {
     const auto i = sc.counter_index(CounterId{received, version, std::string(reason)});
     return Value{Source::counter, 1, 1, 0, i.value_or(0)};
@@ -280,6 +305,11 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
     }
   }
 
+  if (const auto unused = b.unused_metrics(); !unused.empty()) {
+    std::string msg = "scenario `metrics:` names a series the body does not have:";
+    for (const std::string& k : unused) msg += " " + k;
+    throw ScenarioError(msg + " (the family after the prefix, then its labels after node in the body's order)");
+  }
   segments_ = b.take_segments();
   tail_ = b.take_tail();
   text_size_ = tail_.size();
@@ -290,14 +320,16 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
   for (std::size_t i = 0; i < sc.counters.size(); ++i) {
     v4_[i] = sc.counters[i].mqtt_version == 4 ? 1 : 0;
     received_[i] = sc.counters[i].received ? 1 : 0;
+    generic_.push_back(sc.counters[i].generic() ? 1 : 0);
   }
 }
 
 void VernemqBody::render(const NodeSnapshot& snap, std::string& out) const {
   // Sums over the scenario counters, once per render.
   std::uint64_t sums[2][2] = {{0, 0}, {0, 0}};  // [received][v4]
-  for (std::size_t i = 0; i < snap.counters.size() && i < v4_.size(); ++i)
-    sums[received_[i]][v4_[i]] += snap.counters[i];
+  for (std::size_t i = 0; i < snap.counters.size() && i < v4_.size(); ++i) {
+    if (generic_[i] == 0) sums[received_[i]][v4_[i]] += snap.counters[i];
+  }
   const auto uptime_ms = static_cast<std::uint64_t>(snap.uptime_ms > 0 ? snap.uptime_ms : 0);
 
   out.clear();

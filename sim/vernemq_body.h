@@ -61,6 +61,7 @@ class VernemqBody {
   std::size_t text_size_ = 0;
   std::vector<std::uint8_t> v4_;        // per scenario counter: 1 when it is a v4 series
   std::vector<std::uint8_t> received_;  // per scenario counter: 1 when it is puback_received
+  std::vector<std::uint8_t> generic_;   // per scenario counter: 1 when it is a `metrics:` series
 };
 
 }  // namespace vmq::sim

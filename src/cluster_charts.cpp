@@ -306,4 +306,18 @@ void ClusterCharts::render(const ClusterRound& round, std::string& out) {
   }
 }
 
+std::vector<ClusterChartShape> cluster_chart_shapes() {
+  std::vector<ClusterChartShape> out;
+  for (const ChartSpec& spec : kCharts) {
+    ClusterChartShape shape{spec.context, {}};
+    for (std::string_view d : spec.dims) {
+      if (!d.empty()) shape.dims.push_back(d);
+    }
+    out.push_back(std::move(shape));
+  }
+  out.push_back({"vernemq.listener_connections", {"active", "max"}});
+  out.push_back({"vernemq.listener_utilization", {"used"}});
+  return out;
+}
+
 }  // namespace vmq

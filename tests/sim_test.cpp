@@ -454,6 +454,61 @@ TEST(SimBody, PrefixIsVerbatimAndRenderingIsStable) {
   EXPECT_EQ(p.value("mqtt_puback_sent", "reason_code", "success"), "1");
 }
 
+TEST(SimBody, MetricsDriveAnySeriesOfTheBodyAndNothingElse) {
+  const Timeline tl(
+      parse_scenario("steps:\n"
+                     "  - {at: 0, rate: {success: 4, metrics: {socket_error: 3}}}\n"
+                     "  - {at: 2, add: {metrics: {\"mqtt_connack_sent{mqtt_version=4,return_code=not_authorized}\": 6, "
+                     "vm_memory_total: 9000000000}}}\n",
+                     "t"));
+  const VernemqBody body(tl.scenario(), 0);
+  std::string text;
+  // 3.5 s: three whole seconds of rate (at 1, 2, 3) and the add at 2.
+  body.render(tl.snapshot(0, 3500), text);
+  const ParsedBody p(text);
+  EXPECT_TRUE(p.errors.empty());
+  EXPECT_EQ(p.value("vernemq_socket_error", "node", "VerneMQ@127.0.0.1"), "9");
+  EXPECT_EQ(p.value("vernemq_mqtt_connack_sent", "return_code", "not_authorized"), "6");
+  EXPECT_EQ(p.value("vernemq_mqtt_connack_sent", "reason_code", "not_authorized"), "0");  // MQTT 5: untouched
+  EXPECT_EQ(p.value("vernemq_mqtt_connack_sent", "return_code", "success"), "0");
+  EXPECT_EQ(p.value("vernemq_vm_memory_total", "node", "VerneMQ@127.0.0.1"), "9000000000");
+  // The derived PUBLISH totals count the PUBACK counters only: 4 a second, 3 seconds.
+  std::optional<std::string> publish_v5;
+  for (const Sample& s : p.samples) {
+    if (s.name == "vernemq_mqtt_publish_received" && s.labels.size() == 2 && s.labels[1].second == "5") {
+      publish_v5 = s.value;
+    }
+  }
+  EXPECT_EQ(publish_v5, "12");
+  EXPECT_NE(tl.describe(tl.scenario().steps[1]).find("mqtt_connack_sent,mqtt_version=\"4\",return_code="),
+            std::string::npos);
+}
+
+TEST(SimBody, MetricsThatNameNoSeriesAreRefused) {
+  // A family the body lacks, and labels in another order than the body's.
+  for (const char* key : {"no_such_family", "\"mqtt_connack_sent{return_code=not_authorized,mqtt_version=4}\""}) {
+    SCOPED_TRACE(key);
+    const Scenario sc = parse_scenario(std::string("steps:\n  - {at: 0, add: {metrics: {") + key + ": 1}}}\n", "t");
+    try {
+      const VernemqBody body(sc, 0);
+      ADD_FAILURE() << "accepted";
+    } catch (const ScenarioError& e) {
+      EXPECT_NE(std::string(e.what()).find("does not have"), std::string::npos) << e.what();
+    }
+  }
+  // Malformed keys are refused where they are written.
+  for (const char* key : {"\"Bad\"", "\"a{b}\"", "\"a{b=c,}\"", "\"a{b=\\\"c\\\"}\""}) {
+    SCOPED_TRACE(key);
+    try {
+      (void)parse_scenario(std::string("steps:\n  - {at: 0, add: {metrics: {") + key + ": 1}}}\n", "t.yaml");
+      ADD_FAILURE() << "accepted";
+    } catch (const ScenarioError& e) {
+      EXPECT_NE(std::string(e.what()).find("t.yaml:2:"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("FAMILY{label=value"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // HTTP behaviour as a function (no sockets)
 

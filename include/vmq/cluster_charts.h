@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vmq/cluster_json.h"
 #include "vmq/cluster_sources.h"
@@ -57,5 +58,12 @@ class ClusterCharts {
   std::map<std::string, State> charts_;
   std::string scratch_;
 };
+
+// Every cluster chart's context and dimension ids (for the health files' tests).
+struct ClusterChartShape {
+  std::string_view context;
+  std::vector<std::string_view> dims;
+};
+[[nodiscard]] std::vector<ClusterChartShape> cluster_chart_shapes();
 
 }  // namespace vmq

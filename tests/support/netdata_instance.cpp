@@ -767,9 +767,19 @@ std::optional<double> ChartData::unsuccessful_at(long long t) const {
   if (!r) return std::nullopt;
   double sum = 0;
   for (std::size_t d = 0; d < dims.size(); ++d) {
-    if (dims[d] == "success") continue;
+    if (dims[d] == "success" || dims[d] == "no_matching_subscribers") continue;
     if (!rows[*r][d]) return std::nullopt;
     sum += *rows[*r][d];
+  }
+  return sum;
+}
+
+std::optional<double> ChartData::sum_at(long long t, const std::vector<std::string>& names) const {
+  double sum = 0;
+  for (const std::string& n : names) {
+    const auto v = value(t, n);
+    if (!v) return std::nullopt;
+    sum += *v;
   }
   return sum;
 }

@@ -142,8 +142,11 @@ struct ChartData {
   std::vector<std::vector<std::optional<double>>> rows;  // rows[i][d]: dims[d] at times[i]
   [[nodiscard]] std::optional<std::size_t> row_at(long long t) const;
   [[nodiscard]] std::optional<double> value(long long t, const std::string& dim) const;
-  // Sum of every dimension but `success` at time t; nullopt when the point or a value is missing.
+  // Sum of every dimension but the successes (`success`, `no_matching_subscribers`) at time t;
+  // nullopt when the point or a value is missing.
   [[nodiscard]] std::optional<double> unsuccessful_at(long long t) const;
+  // Sum of the named dimensions at time t; nullopt when the point, a dimension or a value is missing.
+  [[nodiscard]] std::optional<double> sum_at(long long t, const std::vector<std::string>& names) const;
 };
 std::optional<ChartData> chart_data(const NetdataInstance& nd, const std::string& chart, int after = -600);
 
