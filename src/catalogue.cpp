@@ -348,21 +348,16 @@ constexpr Dim kAuthSentBy[] = {split_of("mqtt_auth_sent", kV5)};
 constexpr Dim kPing[] = {in_out("pingreq", "mqtt_pingreq_received"), mirrored("pingresp", "mqtt_pingresp_sent")};
 
 // The median, and the slow tail.
-constexpr Dim kStorageRead[] = {one("p50", "storage_read_microseconds"), one("p90", "storage_read_microseconds"),
-                                one("p99", "storage_read_microseconds")};
-constexpr Dim kStorageWrite[] = {one("p50", "storage_write_microseconds"), one("p90", "storage_write_microseconds"),
-                                 one("p99", "storage_write_microseconds")};
-constexpr Dim kStorageScan[] = {one("p50", "storage_scan_microseconds"), one("p90", "storage_scan_microseconds"),
-                                one("p99", "storage_scan_microseconds")};
-constexpr Dim kMetadataGet[] = {one("p50", "metadata_get_microseconds"), one("p90", "metadata_get_microseconds"),
-                                one("p99", "metadata_get_microseconds")};
-constexpr Dim kMetadataPut[] = {one("p50", "metadata_put_microseconds"), one("p90", "metadata_put_microseconds"),
-                                one("p99", "metadata_put_microseconds")};
-constexpr Dim kMetadataDelete[] = {one("p50", "metadata_delete_microseconds"),
-                                   one("p90", "metadata_delete_microseconds"),
-                                   one("p99", "metadata_delete_microseconds")};
-constexpr Dim kMetadataFold[] = {one("p50", "metadata_fold_microseconds"), one("p90", "metadata_fold_microseconds"),
-                                 one("p99", "metadata_fold_microseconds")};
+constexpr std::array<Dim, 3> quantiles(SV family) {
+  return {one("p50", family), one("p90", family), one("p99", family)};
+}
+constexpr auto kStorageRead = quantiles("storage_read_microseconds");
+constexpr auto kStorageWrite = quantiles("storage_write_microseconds");
+constexpr auto kStorageScan = quantiles("storage_scan_microseconds");
+constexpr auto kMetadataGet = quantiles("metadata_get_microseconds");
+constexpr auto kMetadataPut = quantiles("metadata_put_microseconds");
+constexpr auto kMetadataDelete = quantiles("metadata_delete_microseconds");
+constexpr auto kMetadataFold = quantiles("metadata_fold_microseconds");
 
 constexpr Dim kSwcObjects[] = {split_of("swc_object_count", {})};
 constexpr Dim kSwcTombstones[] = {split_of("swc_tombstone_count", {})};

@@ -10,21 +10,17 @@
 #include <array>
 #include <cerrno>
 #include <fstream>
+#include <span>
 #include <stdexcept>
+
+#include "vmq/catalogue.h"
 
 namespace vmq::testing {
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kReasons = {"success",
-                                                      "no_matching_subscribers",
-                                                      "unspecified_error",
-                                                      "impl_specific_error",
-                                                      "not_authorized",
-                                                      "topic_name_invalid",
-                                                      "packet_id_in_use",
-                                                      "quota_exceeded",
-                                                      "payload_format_invalid"};
+// The body a VerneMQ node serves holds every PUBACK reason the catalogue declares.
+const std::span<const std::string_view> kReasons = catalogue::reason_codes("mqtt_puback_sent");
 
 std::uint32_t crc32_of_zeros(std::size_t n) {
   std::array<std::uint32_t, 256> table{};
