@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -271,10 +272,17 @@ std::map<std::string, std::optional<long long>> sent(const std::string& out, con
   return v;
 }
 
+// The real scrapes are in ../shared/captures, which CI has and a user's clone may not: there a
+// test without them is skipped, in CI (CI set) it fails.
+void no_captures() {
+  if (std::getenv("CI") != nullptr) FAIL() << "../shared/captures is needed (CI is set)";
+  GTEST_SKIP() << "../shared/captures is not here";
+}
+
 TEST(Catalogue, EveryChartShowsWhatTwoRealScrapesSay) {
   const auto a_text = testing::capture("live-2.0.1-traffic-a.txt");
   const auto b_text = testing::capture("live-2.0.1-traffic-b.txt");
-  ASSERT_TRUE(a_text && b_text) << "../shared/captures is needed";
+  if (!a_text || !b_text) return no_captures();
   // The two scrapes were 5.1 s apart (the capture's README; system_wallclock 13597 → 18705):
   // they are charted 5 ticks apart at one second a tick.
   constexpr int kTicks = 5;
@@ -320,7 +328,7 @@ TEST(Catalogue, EveryChartShowsWhatTwoRealScrapesSay) {
 
 TEST(Catalogue, CoversEveryFamilyARealBrokerExports) {
   const auto text = testing::capture("live-2.0.1-all-reason-codes.txt");
-  ASSERT_TRUE(text.has_value()) << "../shared/captures is needed";
+  if (!text) return no_captures();
   // Left out on purpose: deprecated or always-zero families, the
   // per-scheduler gauges (go.d dropped them too; system_utilization is their average), and
   // system_exact_reductions (system_reductions is charted).
@@ -359,7 +367,7 @@ TEST(Catalogue, CoversEveryFamilyARealBrokerExports) {
 
 TEST(Catalogue, ReasonCodesAreTheOnesARealBrokerDeclares) {
   const auto text = testing::capture("live-2.0.1-all-reason-codes.txt");
-  ASSERT_TRUE(text.has_value()) << "../shared/captures is needed";
+  if (!text) return no_captures();
   const Body body = read_body(*text, "vernemq_");
   std::size_t lists = 0;
   for (const auto& [family, lines] : body) {
