@@ -126,11 +126,11 @@ constexpr std::array<ConfigKey, 24> kKeys = {{
 }};
 
 // What the parser relies on, checked when the table is compiled: names unique within their
-// group, every key but `jobs` has a reader, a bounded reader has min <= max.
+// group, a bounded reader has min <= max. (That every key but `jobs` has a reader is checked by
+// config_test: under AddressSanitizer GCC cannot compare function addresses at compile time.)
 constexpr bool table_is_sound() {
   for (std::size_t i = 0; i < kKeys.size(); ++i) {
     const ConfigKey& k = kKeys[i];
-    if ((k.read == nullptr) != (k.global && k.name == "jobs")) return false;
     if (k.min > k.max) return false;
     for (std::size_t j = i + 1; j < kKeys.size(); ++j) {
       if (kKeys[j].global == k.global && kKeys[j].name == k.name) return false;
@@ -138,7 +138,7 @@ constexpr bool table_is_sound() {
   }
   return true;
 }
-static_assert(table_is_sound(), "a key is listed twice, lacks a reader, or has min > max");
+static_assert(table_is_sound(), "a key is listed twice or has min > max");
 
 }  // namespace
 

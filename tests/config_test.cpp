@@ -476,6 +476,13 @@ TEST(ConfigBadJob, AllJobsBadGivesNoJobsAndExplains) {
 
 // ------------------------------------------------------------------ unknown and go.d keys
 
+TEST(ConfigKeys, EveryKeyButJobsHasAReader) {
+  // The walk calls the row's reader; `jobs` is walked by the parser itself.
+  for (const ConfigKey& k : config_keys()) {
+    EXPECT_EQ(k.read == nullptr, k.global && k.name == "jobs") << k.name;
+  }
+}
+
 TEST(ConfigKeys, UnknownJobKeySkipsTheJobAndListsKnownKeys) {
   const Config c = parse(
       "jobs:\n  - name: a\n    url: http://h/\n    tiemout: 2\n"
