@@ -17,7 +17,7 @@ jobs=${JOBS:-2}
 
 san_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 echo "== ASan+UBSan build in $san_build" >&2
-cmake -S . -B "$san_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=OFF \
+cmake -S . -B "$san_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=OFF -DVMQ_BUILD_E2E_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 cmake --build "$san_build" -j"$jobs"
 
