@@ -643,6 +643,7 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
   VMQ_SET(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
   VMQ_SET(CURLOPT_USERAGENT, kUserAgent);
   VMQ_SET(CURLOPT_TCP_KEEPALIVE, 1L);
+  VMQ_SET(CURLOPT_BUFFERSIZE, 4096L);
   VMQ_SET(CURLOPT_WRITEFUNCTION, &Impl::on_body);
   VMQ_SET(CURLOPT_WRITEDATA, static_cast<void*>(job.get()));
   VMQ_SET(CURLOPT_HEADERFUNCTION, &Impl::on_header);

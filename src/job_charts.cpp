@@ -15,9 +15,76 @@ namespace {
 
 using catalogue::Algo;
 
-// Routes are recomputed from scratch past this many (label churn from a hostile body must not
-// grow them without bound; the dimensions they found stay).
-constexpr std::size_t kMaxRoutes = 4096;
+// A chart's dimensions that every job shares: the catalogue rows' ids (each once) with their
+// divisor and multiplier, or a split chart's declared values. Made once per process.
+struct Shape {
+  std::vector<std::string> ids;  // sanitised
+  std::vector<long> divisors;
+  std::vector<int> multipliers;
+};
+
+const std::vector<Shape>& shapes() {
+  static const std::vector<Shape> all = [] {
+    std::vector<Shape> v;
+    for (const catalogue::Chart& spec : catalogue::charts()) {
+      Shape& sh = v.emplace_back();
+      if (spec.split.empty()) {
+        // Fixed dimensions: the rows' ids, each once (several rows may make one dimension).
+        for (const catalogue::Dim& d : spec.dims) {
+          if (std::find(sh.ids.begin(), sh.ids.end(), d.id) != sh.ids.end()) continue;
+          sh.ids.emplace_back(d.id);
+          sh.divisors.push_back(d.divisor);
+          sh.multipliers.push_back(d.multiplier);
+        }
+      } else {
+        // Every value VerneMQ declares, in its order, so the dimensions are stable from the start.
+        for (std::string_view val : spec.known) {
+          sh.ids.push_back(sanitize_id(val));
+          sh.divisors.push_back(1);
+          sh.multipliers.push_back(1);
+        }
+      }
+    }
+    return v;
+  }();
+  return all;
+}
+
+// A tick's sums, shared by every job: jobs render one at a time (one per thread).
+struct Scratch {
+  std::vector<std::size_t> offset;  // per chart: its first slot (a dimension, or a bucket)
+  std::vector<Share> shares;
+  std::vector<Share> den_shares;  // ratio charts' denominators
+  std::vector<double> sums;
+  std::vector<std::uint8_t> fed;    // some series fed it this tick
+  std::vector<std::uint8_t> known;  // every series that fed it had a value
+  std::vector<std::pair<double, Share>> buckets;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// Routes packed into a series' 64-bit tag: kMaxFeeds feeds of 15 bits (chart + 1: 7 bits, dim:
+// 6 bits, negative sign, denominator), and the top bit once routed.
+constexpr std::uint64_t kRouted = 1ULL << 63;
+constexpr std::size_t kMaxPackedCharts = 126;
+
+std::uint64_t pack(std::size_t slot, std::size_t chart, std::size_t dim, int sign, bool denominator) {
+  const std::uint64_t f = (static_cast<std::uint64_t>(chart + 1) << 8) | (static_cast<std::uint64_t>(dim) << 2) |
+                          (sign < 0 ? 2U : 0U) | (denominator ? 1U : 0U);
+  return f << (15 * slot);
+}
+
+template <typename F>
+void for_each_feed(std::uint64_t tag, F&& f) {
+  for (std::size_t slot = 0; slot < kMaxFeeds; ++slot) {
+    const std::uint64_t x = (tag >> (15 * slot)) & 0x7fff;
+    if ((x >> 8) == 0) continue;
+    f((x >> 8) - 1, (x >> 2) & 0x3f, (x & 2) ? -1 : 1, (x & 1) != 0);
+  }
+}
 
 std::int64_t scaled(double v, double scale) {
   const double x = std::floor(v * scale + 0.5);
@@ -39,7 +106,8 @@ double parse_le(std::string_view le) {
 // The q-quantile of the observations the cumulative buckets hold, interpolated linearly inside
 // its bucket as Prometheus' histogram_quantile() does (the first bucket starts at 0; a quantile
 // in the +Inf bucket is the highest finite bound). Nothing observed: no value.
-std::optional<std::int64_t> JobCharts::quantile(std::vector<std::pair<double, Share>>& buckets, double q) {
+namespace {
+std::optional<std::int64_t> quantile(std::vector<std::pair<double, Share>>& buckets, double q) {
   std::sort(buckets.begin(), buckets.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   // Several nodes: the same bound's counts add up.
   std::size_t n = 0;
@@ -69,6 +137,7 @@ std::optional<std::int64_t> JobCharts::quantile(std::vector<std::pair<double, Sh
   }
   return static_cast<std::int64_t>(std::llround(static_cast<double>(lower)));
 }
+}  // namespace
 
 std::string JobCharts::type_for(std::string_view job) {
   std::string type = "vernemq_";
@@ -92,56 +161,56 @@ JobCharts::JobCharts(std::string job_name, int update_every_s)
       store_(update_every_s),
       ratio_span_us_(static_cast<std::int64_t>((catalogue::kRatioWindowSeconds + std::max(update_every_s, 1) - 1) /
                                                std::max(update_every_s, 1)) *
-                     std::max(update_every_s, 1) * 1'000'000) {
-  const auto specs = catalogue::charts();
-  charts_.resize(specs.size());
-  for (std::size_t c = 0; c < specs.size(); ++c) {
-    ChartState& st = charts_[c];
-    const catalogue::Chart& spec = specs[c];
-    if (spec.split.empty()) {
-      // Fixed dimensions: the rows' ids, each once (several rows may make one dimension).
-      for (const catalogue::Dim& d : spec.dims) {
-        if (std::find(st.dims.begin(), st.dims.end(), d.id) != st.dims.end()) continue;
-        st.dims.emplace_back(d.id);
-        st.divisors.push_back(d.divisor);
-        st.multipliers.push_back(d.multiplier);
-      }
-    } else {
-      // Every value VerneMQ declares, in its order, so the dimensions are stable from the start.
-      for (std::string_view v : spec.known) {
-        st.dims.push_back(sanitize_id(v));
-        st.divisors.push_back(1);
-        st.multipliers.push_back(1);
-      }
-    }
-  }
+                     std::max(update_every_s, 1) * 1'000'000),
+      charts_(catalogue::charts().size()) {
+  store_.set_long_span(ratio_span_us_);
+}
+
+const std::vector<std::string> JobCharts::kNoExtra;
+const std::vector<double> JobCharts::kNoLes;
+
+const std::vector<std::string>& JobCharts::extra(std::size_t chart) const {
+  return charts_[chart].seen ? charts_[chart].seen->extra : kNoExtra;
+}
+
+const std::vector<double>& JobCharts::les(std::size_t chart) const {
+  return charts_[chart].seen ? charts_[chart].seen->les : kNoLes;
+}
+
+JobCharts::Seen& JobCharts::seen(std::size_t chart) {
+  if (!charts_[chart].seen) charts_[chart].seen = std::make_unique<Seen>();
+  return *charts_[chart].seen;
+}
+
+std::size_t JobCharts::dim_count(std::size_t chart) const { return shapes()[chart].ids.size() + extra(chart).size(); }
+
+std::string_view JobCharts::dim_id(std::size_t chart, std::size_t dim) const {
+  const Shape& sh = shapes()[chart];
+  return dim < sh.ids.size() ? std::string_view(sh.ids[dim]) : std::string_view(extra(chart)[dim - sh.ids.size()]);
 }
 
 std::uint16_t JobCharts::split_dimension(std::size_t chart, std::string_view value) {
   ChartState& st = charts_[chart];
   const std::string id = sanitize_id(value);
-  for (std::size_t i = 0; i < st.dims.size(); ++i) {
-    if (st.dims[i] == id) return static_cast<std::uint16_t>(i);
+  const std::size_t n = dim_count(chart);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (dim_id(chart, i) == id) return static_cast<std::uint16_t>(i);
   }
   const std::string_view chart_id = catalogue::charts()[chart].id;
   // The last place is kept for `other`: once the cap is reached every further value is counted
   // there (never dropped), so `other` is always the last dimension.
-  if (st.dims.size() >= kMaxReasonDimensions - 1) {
+  if (n >= kMaxReasonDimensions - 1) {
     if (!st.other) {
       messages_.push_back("more than " + std::to_string(kMaxReasonDimensions - 1) + " dimensions on chart " +
                           std::string(chart_id) + "; '" + sanitize_text(value) +
                           "' and any further new ones are counted in '" + std::string(kDimOther) + "'");
       st.other = true;
-      st.dims.emplace_back(kDimOther);
-      st.divisors.push_back(1);
-      st.multipliers.push_back(1);
+      seen(chart).extra.emplace_back(kDimOther);
       st.defined = false;
     }
-    return static_cast<std::uint16_t>(st.dims.size() - 1);
+    return static_cast<std::uint16_t>(dim_count(chart) - 1);
   }
-  st.dims.push_back(id);
-  st.divisors.push_back(1);
-  st.multipliers.push_back(1);
+  seen(chart).extra.push_back(id);
   // News only where VerneMQ declares the values (a reason code it has never sent); SWC groups
   // and the like are whatever the broker has.
   if (!catalogue::charts()[chart].known.empty()) {
@@ -149,39 +218,53 @@ std::uint16_t JobCharts::split_dimension(std::size_t chart, std::string_view val
                         std::string(chart_id));
   }
   st.defined = false;  // re-send CHART and every DIMENSION
-  return static_cast<std::uint16_t>(st.dims.size() - 1);
+  return static_cast<std::uint16_t>(dim_count(chart) - 1);
 }
 
-std::uint32_t JobCharts::route_of(int family, std::string_view labels) {
-  key_.assign(std::to_string(family));
-  key_.push_back('\0');
-  key_.append(labels);
-  if (const auto it = route_ids_.find(key_); it != route_ids_.end()) return it->second;
-  std::vector<Feed> feeds;
+// A histogram bucket's place among its chart's buckets (by its `le`), nullopt when it has no
+// usable `le` or the chart already has kMaxReasonDimensions buckets.
+std::optional<std::uint16_t> JobCharts::bucket_index(std::size_t chart, std::string_view labels) {
+  const auto le = catalogue::label_value(labels, "le");
+  if (!le) return std::nullopt;
+  const double bound = parse_le(*le);
+  if (std::isnan(bound)) return std::nullopt;
+  std::vector<double>& les = seen(chart).les;
+  for (std::size_t i = 0; i < les.size(); ++i) {
+    if (les[i] == bound) return static_cast<std::uint16_t>(i);
+  }
+  if (les.size() >= kMaxReasonDimensions) return std::nullopt;
+  les.push_back(bound);
+  return static_cast<std::uint16_t>(les.size() - 1);
+}
+
+// The dimensions a new series feeds, packed (see pack()); the charts it feeds exist from now.
+std::uint64_t JobCharts::route(int family, std::string_view labels) {
+  std::uint64_t tag = kRouted;
+  std::size_t n = 0;
   const std::string_view family_name = catalogue::families()[static_cast<std::size_t>(family)].name;
   const auto specs = catalogue::charts();
-  for (std::size_t c = 0; c < specs.size(); ++c) {
+  for (std::size_t c = 0; c < specs.size() && c < kMaxPackedCharts; ++c) {
     const catalogue::Chart& spec = specs[c];
     for (std::size_t d = 0; d < spec.dims.size(); ++d) {
       const catalogue::Dim& dim = spec.dims[d];
       if (dim.family != family_name || !catalogue::dim_reads(dim, labels)) continue;
-      std::uint16_t index = 0;
-      if (spec.split.empty()) {
-        const auto& ids = charts_[c].dims;
+      std::optional<std::uint16_t> index;
+      if (spec.algo == Algo::quantile) {
+        // Each bucket series feeds its chart once, whichever quantile rows read it.
+        if (d > 0) continue;
+        index = bucket_index(c, labels);
+      } else if (spec.split.empty()) {
+        const auto& ids = shapes()[c].ids;
         index = static_cast<std::uint16_t>(std::find(ids.begin(), ids.end(), dim.id) - ids.begin());
-      } else {
-        const std::optional<std::string_view> value = catalogue::label_value(labels, spec.split);
-        if (!value) continue;  // e.g. the MQTT 3.1.1 series of a reason-code family
+      } else if (const std::optional<std::string_view> value = catalogue::label_value(labels, spec.split)) {
         index = split_dimension(c, *value);
-      }
-      feeds.push_back(Feed{static_cast<std::uint16_t>(c), index, static_cast<std::int8_t>(dim.sign), dim.denominator});
+      }  // else: e.g. the MQTT 3.1.1 series of a reason-code family
+      if (!index || n == kMaxFeeds) continue;
+      tag |= pack(n++, c, *index, dim.sign, dim.denominator);
+      charts_[c].present = true;
     }
   }
-  for (const Feed& f : feeds) charts_[f.chart].present = true;
-  routes_.push_back(std::move(feeds));
-  const auto id = static_cast<std::uint32_t>(routes_.size() - 1);
-  route_ids_.emplace(key_, id);
-  return id;
+  return tag;
 }
 
 void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::int64_t mono_us, std::string& out,
@@ -198,33 +281,28 @@ void JobCharts::on_success(const VerneMQScrape& scrape, std::int64_t tick, std::
     if (node.has_wallclock) store_.wallclock(node.node, node.wallclock_ms);
   }
   const auto families = catalogue::families();
+  const auto specs = catalogue::charts();
   for (std::size_t i = 0; i < scrape.n_series; ++i) {
     const ScrapedSeries& s = scrape.series[i];
     const std::string& node = scrape.nodes[s.node].node;
     const int family = static_cast<int>(s.family);
-    if (families[s.family].type != catalogue::FamilyType::gauge) {  // counters and histogram buckets
-      store_.sample(node, family, s.labels, s.u64);
-    } else {
-      store_.sample_gauge(node, family, s.labels, s.value);
-    }
-  }
-  if (routes_.size() > kMaxRoutes) {
-    routes_.clear();
-    route_ids_.clear();
-    for (SeriesStore::Series& s : store_.series()) s.tag = 0;
-  }
-  // New series get their route (tags are route + 1; 0 = not yet routed), and keep their events
-  // for the window only when a count chart reads them.
-  for (SeriesStore::Series& s : store_.series()) {
-    if (s.tag != 0) continue;
-    const std::uint32_t route = route_of(s.family, s.labels);
-    s.tag = route + 1;
-    const auto reads = [&](Algo algo) {
-      return std::any_of(routes_[route].begin(), routes_[route].end(),
-                         [&](const Feed& f) { return catalogue::charts()[f.chart].algo == algo; });
-    };
-    s.windowed = reads(Algo::count) || reads(Algo::ratio) || reads(Algo::quantile);
-    s.keep_us = reads(Algo::ratio) ? ratio_span_us_ : 0;
+    const std::string_view labels = scrape.labels(s);
+    const std::size_t at = families[s.family].type != catalogue::FamilyType::gauge  // counters, buckets
+                               ? store_.sample(node, family, labels, s.u64)
+                               : store_.sample_gauge(node, family, labels, s.value);
+    SeriesStore::Series& series = store_.series()[at];
+    if (series.tag != 0) continue;
+    // A new series: its route, and its events kept for the window only when a count chart
+    // reads them (for 5 minutes when a ratio chart does).
+    series.tag = route(family, labels);
+    bool windowed = false, keep_long = false;
+    for_each_feed(series.tag, [&](std::size_t c, std::size_t, int, bool) {
+      const Algo algo = specs[c].algo;
+      windowed = windowed || algo == Algo::count || algo == Algo::ratio || algo == Algo::quantile;
+      keep_long = keep_long || algo == Algo::ratio;
+    });
+    series.windowed = windowed;
+    series.keep_long = keep_long;
   }
   store_.commit();
   had_success_ = true;
@@ -243,57 +321,56 @@ void JobCharts::on_failure(std::int64_t tick, std::int64_t mono_us, std::string&
   render(tick, mono_us, false, out);
 }
 
-void JobCharts::sum_into(std::int64_t tick) {
+void JobCharts::sum_into(std::int64_t tick) const {
   const auto specs = catalogue::charts();
-  for (ChartState& c : charts_) {
-    if (!c.present) continue;
-    c.shares.assign(c.dims.size(), Share{});  // no allocation once sized
-    c.den_shares.assign(c.dims.size(), Share{});
-    c.buckets.clear();
-    c.sums.assign(c.dims.size(), 0.0);
-    c.fed.assign(c.dims.size(), 0);
-    c.known.assign(c.dims.size(), 1);
+  Scratch& sc = scratch();
+  sc.offset.resize(charts_.size() + 1);
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < charts_.size(); ++c) {
+    sc.offset[c] = total;
+    if (charts_[c].present) total += specs[c].algo == Algo::quantile ? les(c).size() : dim_count(c);
   }
+  sc.offset[charts_.size()] = total;
+  sc.shares.assign(total, Share{});  // no allocation once sized
+  sc.den_shares.assign(total, Share{});
+  sc.sums.assign(total, 0.0);
+  sc.fed.assign(total, 0);
+  sc.known.assign(total, 1);
   const auto& series = store_.series();
   for (std::size_t i = 0; i < series.size(); ++i) {
-    if (series[i].tag == 0) continue;
-    for (const Feed& f : routes_[series[i].tag - 1]) {
-      ChartState& c = charts_[f.chart];
-      c.fed[f.dim] = 1;
-      switch (specs[f.chart].algo) {
-        case Algo::count: store_.count(i, tick, c.shares[f.dim]); break;
-        case Algo::quantile:
-          // Each bucket series feeds every quantile of its chart: its count is taken once.
-          if (f.dim == 0) {
-            const auto le = catalogue::label_value(series[i].labels, "le");
-            if (!le) break;
-            c.buckets.emplace_back(parse_le(*le), Share{});
-            store_.count(i, tick, c.buckets.back().second);
-          }
-          break;
+    for_each_feed(series[i].tag, [&](std::size_t c, std::size_t dim, int sign, bool denominator) {
+      const std::size_t at = sc.offset[c] + dim;
+      sc.fed[at] = 1;
+      switch (specs[c].algo) {
+        case Algo::count:
+        case Algo::quantile: store_.count(i, tick, sc.shares[at]); break;
         case Algo::ratio:
-          store_.count_over(i, tick, ratio_span_us_, (f.denominator ? c.den_shares : c.shares)[f.dim]);
+          store_.count_over(i, tick, ratio_span_us_, (denominator ? sc.den_shares : sc.shares)[at]);
           break;
         case Algo::rate: {
           const std::optional<double> r = store_.rate(i, tick);
-          if (r) c.sums[f.dim] += f.sign * *r;
-          c.known[f.dim] = c.known[f.dim] && r.has_value();
+          if (r) sc.sums[at] += sign * *r;
+          sc.known[at] = sc.known[at] && r.has_value();
           break;
         }
         case Algo::gauge: {
           const std::optional<double> v = store_.level(i, tick);
-          if (v) c.sums[f.dim] += f.sign * *v;
-          c.known[f.dim] = c.known[f.dim] && v.has_value();
+          if (v) sc.sums[at] += sign * *v;
+          sc.known[at] = sc.known[at] && v.has_value();
           break;
         }
       }
-    }
+    });
   }
 }
 
 std::vector<std::string> JobCharts::dimensions(std::string_view chart_id) const {
   const std::optional<std::size_t> c = catalogue::find_chart(chart_id);
-  return c ? charts_[*c].dims : std::vector<std::string>{};
+  std::vector<std::string> ids;
+  if (c) {
+    for (std::size_t d = 0; d < dim_count(*c); ++d) ids.emplace_back(dim_id(*c, d));
+  }
+  return ids;
 }
 
 bool JobCharts::has_chart(std::string_view chart_id) const {
@@ -304,13 +381,12 @@ bool JobCharts::has_chart(std::string_view chart_id) const {
 std::vector<std::uint64_t> JobCharts::per_minute(std::string_view chart_id, std::int64_t tick) const {
   const std::optional<std::size_t> c = catalogue::find_chart(chart_id);
   if (!c) return {};
-  std::vector<Share> shares(charts_[*c].dims.size());
+  std::vector<Share> shares(dim_count(*c));
   const auto& series = store_.series();
   for (std::size_t i = 0; i < series.size(); ++i) {
-    if (series[i].tag == 0) continue;
-    for (const Feed& f : routes_[series[i].tag - 1]) {
-      if (f.chart == *c) store_.count(i, tick, shares[f.dim]);
-    }
+    for_each_feed(series[i].tag, [&](std::size_t chart, std::size_t dim, int, bool) {
+      if (chart == *c && dim < shares.size()) store_.count(i, tick, shares[dim]);
+    });
   }
   std::vector<std::uint64_t> v;
   for (const Share& s : shares) v.push_back(static_cast<std::uint64_t>(s.rounded()));
@@ -349,8 +425,11 @@ void JobCharts::define(std::string& out, bool status) {
     w.chart(ChartLine{type_, spec.id, spec.title, spec.units, spec.family, context, spec.type, spec.priority,
                       update_every_});
     const long scale = spec.algo == Algo::rate || spec.algo == Algo::ratio ? kRateScale : 1;
-    for (std::size_t d = 0; d < st.dims.size(); ++d) {
-      w.dimension(DimensionLine{st.dims[d], "absolute", st.multipliers[d], scale * st.divisors[d]});
+    const Shape& sh = shapes()[c];
+    for (std::size_t d = 0; d < dim_count(c); ++d) {
+      const bool fixed = d < sh.ids.size();
+      w.dimension(
+          DimensionLine{dim_id(c, d), "absolute", fixed ? sh.multipliers[d] : 1, scale * (fixed ? sh.divisors[d] : 1)});
     }
     labels();
     st.defined = true;
@@ -379,26 +458,33 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
 
   sum_into(tick);
   const auto specs = catalogue::charts();
+  Scratch& sc = scratch();
   for (std::size_t c = 0; c < specs.size(); ++c) {
-    ChartState& st = charts_[c];  // its buckets are sorted in place
+    const ChartState& st = charts_[c];
     if (!st.present) continue;
     const Algo algo = specs[c].algo;
+    const std::size_t off = sc.offset[c];
+    if (algo == Algo::quantile) {
+      sc.buckets.clear();
+      for (std::size_t b = 0; b < les(c).size(); ++b) sc.buckets.emplace_back(les(c)[b], sc.shares[off + b]);
+    }
     w.begin(type_, specs[c].id, usec);
-    for (std::size_t d = 0; d < st.dims.size(); ++d) {
+    for (std::size_t d = 0; d < dim_count(c); ++d) {
+      const std::string_view id = dim_id(c, d);
       if (algo == Algo::count) {
         // Counts always have a value: through a gap, the events already known to lie in the window.
-        w.set(st.dims[d], st.shares[d].rounded());
+        w.set(id, sc.shares[off + d].rounded());
       } else if (algo == Algo::quantile) {
-        w.set(st.dims[d], quantile(st.buckets, *catalogue::quantile_of(st.dims[d])));
+        w.set(id, quantile(sc.buckets, *catalogue::quantile_of(id)));
       } else if (algo == Algo::ratio) {
         // As VerneMQ's rules: per 100 of the denominator, which counts as at least 1.
-        const long double den = std::max<long double>(st.den_shares[d].approx(), 1.0L);
-        w.set(st.dims[d], scaled(static_cast<double>(100.0L * st.shares[d].approx() / den), kRateScale));
-      } else if (!success || !st.fed[d] || !st.known[d]) {
+        const long double den = std::max<long double>(sc.den_shares[off + d].approx(), 1.0L);
+        w.set(id, scaled(static_cast<double>(100.0L * sc.shares[off + d].approx() / den), kRateScale));
+      } else if (!success || !sc.fed[off + d] || !sc.known[off + d]) {
         // A partial sum would be a false dip; a failed scrape says nothing of now.
-        w.set(st.dims[d], std::nullopt);
+        w.set(id, std::nullopt);
       } else {
-        w.set(st.dims[d], scaled(st.sums[d], algo == Algo::rate ? kRateScale : 1));
+        w.set(id, scaled(sc.sums[off + d], algo == Algo::rate ? kRateScale : 1));
       }
     }
     w.end();

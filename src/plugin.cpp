@@ -94,7 +94,7 @@ bool has_all_known_reasons(const VerneMQScrape& scrape) {
       bool found = false;
       for (std::int32_t i = scrape.nodes[n].last_of_family[*family]; i >= 0 && !found;
            i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
-        const std::string& labels = scrape.series[static_cast<std::size_t>(i)].labels;
+        const std::string_view labels = scrape.labels(scrape.series[static_cast<std::size_t>(i)]);
         found = catalogue::labels_match(labels, "mqtt_version=5") &&
                 catalogue::label_value(labels, kLabelReasonCode) == known;
       }
@@ -131,9 +131,9 @@ std::string body_error(std::string_view body, VerneMQScrape& scrape) {
 // True when every label of a series is one VerneMQ declares (an MQTT version, a reason code of
 // its family): those are never touched by redaction (a short password that happens to be "5"
 // or occur in "success" must not rename a dimension).
-bool labels_are_known(const ScrapedSeries& s) {
+bool labels_are_known(const ScrapedSeries& s, std::string_view labels) {
   const std::string_view family = catalogue::families()[s.family].name;
-  std::string_view rest = s.labels;
+  std::string_view rest = labels;
   while (!rest.empty()) {
     const std::size_t end = std::min(rest.find(catalogue::kLabelSeparator), rest.size());
     const std::string_view pair = rest.substr(0, end);
@@ -152,9 +152,23 @@ bool labels_are_known(const ScrapedSeries& s) {
 // label values; they must not reach Netdata's charts.
 void redact_scrape(const HttpClient& http, std::size_t idx, VerneMQScrape& scrape) {
   for (std::size_t n = 0; n < scrape.n_nodes; ++n) http.redact(idx, scrape.nodes[n].node);
+  // Each series' labels on their own (a secret must not be found across two of them); the label
+  // text is rebuilt only when something was masked, which changes lengths.
+  thread_local std::string one;
+  std::optional<std::string> rebuilt;
   for (std::size_t i = 0; i < scrape.n_series; ++i) {
-    if (!labels_are_known(scrape.series[i])) http.redact(idx, scrape.series[i].labels);
+    ScrapedSeries& s = scrape.series[i];
+    const std::string_view labels = scrape.labels(s);
+    one.assign(labels);
+    if (!labels_are_known(s, labels)) http.redact(idx, one);
+    if (!rebuilt && one != labels) rebuilt = scrape.label_text.substr(0, s.labels_at);
+    if (rebuilt) {
+      s.labels_at = static_cast<std::uint32_t>(rebuilt->size());
+      s.labels_size = static_cast<std::uint32_t>(one.size());
+      rebuilt->append(one);
+    }
   }
+  if (rebuilt) scrape.label_text.swap(*rebuilt);
 }
 
 // What --check says of each node of a body: the founding chart's numbers, which catalogue
@@ -175,7 +189,7 @@ json check_nodes(const VerneMQScrape& scrape) {
         const std::optional<std::size_t> f = catalogue::find_family(d.family);
         for (std::int32_t i = node.last_of_family[*f]; i >= 0;
              i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
-          const std::string& labels = scrape.series[static_cast<std::size_t>(i)].labels;
+          const std::string_view labels = scrape.labels(scrape.series[static_cast<std::size_t>(i)]);
           if (catalogue::labels_match(labels, d.match) &&
               (chart.split.empty() || catalogue::label_value(labels, chart.split))) {
             return true;
@@ -192,8 +206,10 @@ json check_nodes(const VerneMQScrape& scrape) {
     for (std::int32_t i = node.last_of_family[*puback]; i >= 0;
          i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
       const ScrapedSeries& s = scrape.series[static_cast<std::size_t>(i)];
-      const std::optional<std::string_view> reason = catalogue::label_value(s.labels, kLabelReasonCode);
-      if (reason && catalogue::labels_match(s.labels, "mqtt_version=5")) reasons[std::string(*reason)] = s.u64;
+      const std::optional<std::string_view> reason = catalogue::label_value(scrape.labels(s), kLabelReasonCode);
+      if (reason && catalogue::labels_match(scrape.labels(s), "mqtt_version=5")) {
+        reasons[std::string(*reason)] = s.u64;
+      }
     }
     nodes.push_back(json{{"node", node.node},
                          {"mqtt5_puback_sent_by_reason", reasons},
@@ -338,8 +354,12 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     ~Unregister() { g_running_client.store(nullptr); }
   } unregister;
 
-  out.reserve(64 * 1024);
+  // Written out whenever it holds this much after a job's whole blocks: a thousand jobs'
+  // first chart definitions (~50 KB each) would otherwise grow it, and keep it, to 50 MB.
+  constexpr std::size_t kFlushAt = 64 * 1024;
+  out.reserve(2 * kFlushAt);
   std::int64_t last_write_mono = clock.mono_us();
+  bool stdout_closed = false;
   // Initialise the schedules (the first tick is the next aligned one).
   for (auto& j : jobs) j->schedule.due(clock.wall_us());
 
@@ -353,6 +373,11 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     if (ok && job.scrape.n_nodes > 0) cluster.set_local_node(job.cluster, job.scrape.nodes[0].node);
     cluster.render(job.cluster, clock.mono_us(), out);
     autodetection_result(job.cfg.name, job.detect, ok, clock.mono_us(), config.autodetection_retry);
+    if (out.size() >= kFlushAt && !stdout_closed) {
+      stdout_closed = !write_all(options.out_fd, out);
+      out.clear();
+      last_write_mono = clock.mono_us();
+    }
   };
   // Netdata v2's Functions: registered once; calls read between ticks and answered when `out`
   // holds only whole blocks (never inside BEGIN..END).
@@ -401,8 +426,8 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     }
     const std::int64_t after = clock.mono_us();
     if (out.empty() && after - last_write_mono >= kKeepaliveEveryUs) ProtocolWriter(out).keepalive();
-    if (!out.empty()) {
-      if (!write_all(options.out_fd, out)) {
+    if (!out.empty() || stdout_closed) {
+      if (stdout_closed || !write_all(options.out_fd, out)) {
         log::info("main", "stdout closed by the reader; exiting");
         return 0;
       }

@@ -2,10 +2,20 @@
 #include "vmq/series_store.h"
 
 #include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstring>
 
 namespace vmq {
 
 namespace {
+// splitmix64's finaliser: every input bit moves every output bit.
+std::uint64_t mix64(std::uint64_t x) {
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 // A node's start is estimated from each scrape as [request start, body end] - wallclock. It
 // restarted when the new estimate lies later than the previous one could, by more than this
 // (milliseconds of wallclock resolution, clock rate differences over one interval).
@@ -15,6 +25,27 @@ constexpr std::int64_t kRestartSlackUs = 1'000'000;
 SeriesStore::SeriesStore(int update_every_s)
     : step_us_(static_cast<std::int64_t>(update_every_s < 1 ? 1 : update_every_s) * 1'000'000),
       span_us_(window_span_us(update_every_s)) {}
+
+std::uint64_t SeriesStore::key_of(int family, std::string_view labels) {
+  // Seeded once per process from the address of a local and the clock: a body cannot aim at a
+  // collision it cannot compute. 8 bytes at a time, each mixed by a multiply and a shift.
+  static const std::uint64_t seed = [] {
+    const std::uint64_t a = reinterpret_cast<std::uintptr_t>(&seed);
+    const auto t = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    return mix64(a ^ mix64(t));
+  }();
+  std::uint64_t h = mix64(seed ^ static_cast<std::uint64_t>(family));
+  std::size_t i = 0;
+  for (; i + 8 <= labels.size(); i += 8) {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, labels.data() + i, 8);
+    h = mix64(h ^ chunk);
+  }
+  std::uint64_t tail = labels.size();  // the length, so "a" and "a\0" differ
+  for (std::size_t k = 0; i < labels.size(); ++i, ++k)
+    tail ^= static_cast<std::uint64_t>(static_cast<unsigned char>(labels[i])) << (8 * k + 8);
+  return mix64(h ^ tail);
+}
 
 void SeriesStore::begin(std::int64_t tick, std::int64_t start_mono_us, std::int64_t end_mono_us) {
   discard();
@@ -42,30 +73,45 @@ void SeriesStore::wallclock(std::string_view node, std::uint64_t ms) {
   n.seen_now = true;
 }
 
+std::size_t SeriesStore::lookup(std::size_t node, std::uint64_t key) const {
+  if (slots_.empty()) return kNone;
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t h = mix64(key ^ node) & mask;; h = (h + 1) & mask) {
+    const std::uint32_t v = slots_[h];
+    if (v == 0) return kNone;
+    const Series& s = series_[v - 1];
+    if (s.key == key && s.node == node) return v - 1;
+  }
+}
+
+std::size_t SeriesStore::find(std::string_view node, int family, std::string_view labels) const {
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    if (nodes_[n].name == node) return lookup(n, key_of(family, labels));
+  }
+  return kNone;
+}
+
 std::size_t SeriesStore::slot(std::string_view node, int family, std::string_view labels) {
   const std::size_t ni = node_index(node);
   nodes_[ni].seen_now = true;
+  const std::uint64_t key = key_of(family, labels);
   std::size_t i = kNone;
-  if (cursor_ < series_.size()) {
-    const Series& c = series_[cursor_];
-    if (c.node == ni && c.family == family && c.labels == labels) i = cursor_;
-  }
+  if (cursor_ < series_.size() && series_[cursor_].node == ni && series_[cursor_].key == key) i = cursor_;
+  if (i == kNone) i = lookup(ni, key);
   if (i == kNone) {
-    key_.assign(nodes_[ni].name);
-    key_.push_back('\0');
-    key_.append(std::to_string(family));
-    key_.push_back('\0');
-    key_.append(labels);
-    if (const auto it = index_.find(key_); it != index_.end()) {
-      i = it->second;
+    i = series_.size();
+    series_.push_back(Series{});
+    Series& s = series_.back();
+    s.node = static_cast<std::uint16_t>(ni);
+    s.family = static_cast<std::uint16_t>(family);
+    s.key = key;
+    if (series_.size() * 4 > slots_.size() * 3) {
+      reindex();
     } else {
-      i = series_.size();
-      series_.push_back(Series{});
-      Series& s = series_.back();
-      s.node = ni;
-      s.family = family;
-      s.labels.assign(labels);
-      index_.emplace(key_, i);
+      const std::size_t mask = slots_.size() - 1;
+      std::size_t h = mix64(key ^ ni) & mask;
+      while (slots_[h] != 0) h = (h + 1) & mask;
+      slots_[h] = static_cast<std::uint32_t>(i + 1);
     }
   }
   cursor_ = i + 1;
@@ -88,7 +134,7 @@ std::size_t SeriesStore::sample_gauge(std::string_view node, int family, std::st
   Series& s = series_[i];
   if (!s.has_pending) {
     s.gauge = true;
-    s.pending_level = value;
+    s.pending = std::bit_cast<std::uint64_t>(value);
     s.has_pending = true;
   }
   return i;
@@ -129,10 +175,10 @@ void SeriesStore::decide_restart(Node& node, std::size_t node_idx) {
 
 void SeriesStore::apply(Series& s, const Node& node, bool node_is_new) {
   const std::int64_t now = pos(tick_);
+  s.fresh = true;
   if (s.gauge) {
-    s.level = s.pending_level;
+    s.last = s.pending;
     s.last_pos = now;
-    s.fresh_pos = now;
     s.has_pending = false;
     return;
   }
@@ -150,16 +196,18 @@ void SeriesStore::apply(Series& s, const Node& node, bool node_is_new) {
   } else {
     delta = s.pending >= s.last ? s.pending - s.last : s.pending;  // down alone: that series reset
   }
-  s.rate.reset();
+  s.rate = kNoRate;
   if (delta) {
     from = std::min(from, now - 1);  // a restart reported at this very instant
-    if (s.windowed) s.window.add(*delta, from, now);
+    if (s.windowed && *delta > 0) {
+      if (!s.window) s.window = std::make_unique<CountWindow>();
+      s.window->add(*delta, from, now);
+    }
     s.rate = static_cast<double>(*delta) * 1e6 / static_cast<double>(now - from);
   }
   s.last = s.pending;
   s.last_pos = now;
   s.epoch = node.epoch;
-  s.fresh_pos = now;
   s.has_pending = false;
 }
 
@@ -172,7 +220,11 @@ void SeriesStore::commit() {
     if (!is_new) decide_restart(n, ni);
   }
   for (Series& s : series_) {
-    s.window.forget_until(now - std::max(span_us_, s.keep_us));
+    s.fresh = false;
+    if (s.window) {
+      s.window->forget_until(now - (s.keep_long ? std::max(span_us_, long_span_us_) : span_us_));
+      if (s.window->empty()) s.window.reset();  // memory only while there are events
+    }
     if (!s.has_pending) continue;
     const Node& n = nodes_[s.node];
     // A node is new when it never was in a commit; at the job's first commit that is every node.
@@ -188,7 +240,10 @@ void SeriesStore::commit() {
     n.seen_now = false;
   }
   committed_once_ = true;
+  commit_pos_ = now;
   prune();
+  // A job keeps its series for months: no slack left from growing (the set is mostly stable).
+  if (series_.capacity() > series_.size() + series_.size() / 8 + 8) series_.shrink_to_fit();
 }
 
 void SeriesStore::discard() {
@@ -213,7 +268,7 @@ void SeriesStore::discard() {
     }
     nodes_.erase(std::remove_if(nodes_.begin(), nodes_.end(), [](const Node& n) { return n.last_pos == kNever; }),
                  nodes_.end());
-    for (Series& s : series_) s.node = remap[s.node];
+    for (Series& s : series_) s.node = static_cast<std::uint16_t>(remap[s.node]);
     reindex();
   }
 }
@@ -237,20 +292,19 @@ void SeriesStore::prune() {
     kept.push_back(std::move(nodes_[i]));
   }
   nodes_.swap(kept);
-  for (Series& s : series_) s.node = remap[s.node];
+  for (Series& s : series_) s.node = static_cast<std::uint16_t>(remap[s.node]);
   reindex();
 }
 
 void SeriesStore::reindex() {
-  index_.clear();
+  std::size_t size = 16;
+  while (size * 3 < series_.size() * 4 + 4) size *= 2;
+  slots_.assign(size, 0);
+  const std::size_t mask = size - 1;
   for (std::size_t i = 0; i < series_.size(); ++i) {
-    const Series& s = series_[i];
-    std::string key = nodes_[s.node].name;
-    key.push_back('\0');
-    key.append(std::to_string(s.family));
-    key.push_back('\0');
-    key.append(s.labels);
-    index_.emplace(std::move(key), i);
+    std::size_t h = mix64(series_[i].key ^ series_[i].node) & mask;
+    while (slots_[h] != 0) h = (h + 1) & mask;
+    slots_[h] = static_cast<std::uint32_t>(i + 1);
   }
   cursor_ = 0;
   node_cursor_ = 0;
@@ -258,26 +312,26 @@ void SeriesStore::reindex() {
 
 void SeriesStore::count(std::size_t i, std::int64_t tick, Share& acc) const {
   const std::int64_t hi = pos(tick);
-  series_[i].window.share(hi - span_us_, hi, acc);
+  if (series_[i].window) series_[i].window->share(hi - span_us_, hi, acc);
 }
 
 void SeriesStore::count_over(std::size_t i, std::int64_t tick, std::int64_t span_us, Share& acc) const {
   const std::int64_t hi = pos(tick);
-  series_[i].window.share(hi - span_us, hi, acc);
+  if (series_[i].window) series_[i].window->share(hi - span_us, hi, acc);
 }
 
 std::optional<double> SeriesStore::rate(std::size_t i, std::int64_t tick) const {
   const Series& s = series_[i];
-  if (s.fresh_pos != pos(tick)) return std::nullopt;
+  if (!fresh(i, tick) || s.rate == kNoRate) return std::nullopt;
   return s.rate;
 }
 
 std::optional<double> SeriesStore::level(std::size_t i, std::int64_t tick) const {
   const Series& s = series_[i];
-  if (s.fresh_pos != pos(tick)) return std::nullopt;
-  return s.gauge ? s.level : static_cast<double>(s.last);
+  if (!fresh(i, tick)) return std::nullopt;
+  return s.gauge ? std::bit_cast<double>(s.last) : static_cast<double>(s.last);
 }
 
-bool SeriesStore::fresh(std::size_t i, std::int64_t tick) const { return series_[i].fresh_pos == pos(tick); }
+bool SeriesStore::fresh(std::size_t i, std::int64_t tick) const { return series_[i].fresh && commit_pos_ == pos(tick); }
 
 }  // namespace vmq

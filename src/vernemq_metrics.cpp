@@ -43,6 +43,7 @@ class VerneMQSink final : public prom::SampleSink {
     out_.prefix.clear();
     out_.n_nodes = 0;
     out_.n_series = 0;
+    out_.label_text.clear();
     out_.lines = 0;
     out_.samples = 0;
     out_.problems_total = 0;
@@ -60,6 +61,10 @@ class VerneMQSink final : public prom::SampleSink {
   void end(const prom::ParseStats& stats) {
     out_.lines = stats.lines;
     out_.unterminated = stats.unterminated;
+    // A job keeps its storage for months: no slack left from growing (bodies are alike).
+    if (out_.series.size() > out_.n_series + out_.n_series / 8 + 8) out_.series.resize(out_.n_series);
+    if (out_.series.capacity() > out_.series.size() + out_.series.size() / 8 + 8) out_.series.shrink_to_fit();
+    if (out_.label_text.capacity() > 2 * out_.label_text.size() + 256) out_.label_text.shrink_to_fit();
   }
 
   bool wants(std::string_view name) override {
@@ -69,6 +74,7 @@ class VerneMQSink final : public prom::SampleSink {
           // What was read under the previous body's prefix belongs to another naming: forget it.
           out_.n_nodes = 0;
           out_.n_series = 0;
+          out_.label_text.clear();
           out_.samples = 0;
           expected_prefix_ = out_.prefix;
         }
@@ -140,7 +146,7 @@ class VerneMQSink final : public prom::SampleSink {
     canonical_labels(s);
     const std::size_t f = *family_;
     for (std::int32_t i = node.last_of_family[f]; i >= 0; i = out_.series[static_cast<std::size_t>(i)].prev_same) {
-      if (out_.series[static_cast<std::size_t>(i)].labels == labels_scratch_) {
+      if (out_.labels(out_.series[static_cast<std::size_t>(i)]) == labels_scratch_) {
         problem(s, "repeats a series already seen (same node and labels); the repeat is ignored");
         return;
       }
@@ -151,9 +157,11 @@ class VerneMQSink final : public prom::SampleSink {
     }
     if (out_.n_series == out_.series.size()) out_.series.emplace_back();
     ScrapedSeries& series = out_.series[out_.n_series];
-    series.node = static_cast<std::uint32_t>(node_idx);
-    series.family = static_cast<std::uint32_t>(f);
-    series.labels.assign(labels_scratch_);
+    series.node = static_cast<std::uint8_t>(node_idx);
+    series.family = static_cast<std::uint16_t>(f);
+    series.labels_at = static_cast<std::uint32_t>(out_.label_text.size());
+    series.labels_size = static_cast<std::uint32_t>(labels_scratch_.size());
+    out_.label_text.append(labels_scratch_);
     series.value = s.value.as_double;
     series.u64 = s.value.as_u64;
     series.is_u64 = s.value.is_u64;
@@ -258,7 +266,7 @@ std::optional<std::uint64_t> sum_of(const VerneMQScrape& scrape, std::size_t nod
   for (std::int32_t i = scrape.nodes[node].last_of_family[*f]; i >= 0;
        i = scrape.series[static_cast<std::size_t>(i)].prev_same) {
     const ScrapedSeries& s = scrape.series[static_cast<std::size_t>(i)];
-    if (!s.is_u64 || !catalogue::labels_match(s.labels, match)) continue;
+    if (!s.is_u64 || !catalogue::labels_match(scrape.labels(s), match)) continue;
     const std::uint64_t v = sum.value_or(0);
     sum = v > UINT64_MAX - s.u64 ? UINT64_MAX : v + s.u64;
   }

@@ -359,3 +359,20 @@ TEST(JobCharts, LongJobNamesKeepEveryChartIdUnder137sLimitAndApart) {
 
 }  // namespace
 }  // namespace vmq
+
+// A series' routes are packed into its 64-bit tag (job_charts.cpp): at most kMaxFeeds dimensions
+// per series and 126 charts. A row that would break either fails here, not silently in a chart.
+TEST(JobChartsRoutes, EveryFamilyFitsThePackedRoutes) {
+  const auto charts = vmq::catalogue::charts();
+  EXPECT_LE(charts.size(), 126u);
+  for (const vmq::catalogue::Family& family : vmq::catalogue::families()) {
+    std::size_t rows = 0;
+    for (const vmq::catalogue::Chart& chart : charts) {
+      for (std::size_t d = 0; d < chart.dims.size(); ++d) {
+        // A quantile chart's bucket series feed it once, whichever quantile rows read them.
+        if (chart.dims[d].family == family.name && (chart.algo != vmq::catalogue::Algo::quantile || d == 0)) ++rows;
+      }
+    }
+    EXPECT_LE(rows, vmq::kMaxFeeds) << family.name << " is read by " << rows << " rows";
+  }
+}

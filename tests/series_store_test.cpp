@@ -43,7 +43,7 @@ struct Engine {
   std::int64_t count(std::int64_t tick, const std::string& labels = "") const {
     Share s;
     for (std::size_t i = 0; i < store.series().size(); ++i) {
-      if (labels.empty() || store.series()[i].labels == labels) store.count(i, tick, s);
+      if (labels.empty() || store.series()[i].key == SeriesStore::key_of(1, labels)) store.count(i, tick, s);
     }
     return s.rounded();
   }

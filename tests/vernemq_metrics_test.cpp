@@ -21,8 +21,8 @@ std::map<std::string, std::uint64_t> reasons_of(const VerneMQScrape& s, std::siz
   for (std::size_t i = 0; i < s.n_series; ++i) {
     const ScrapedSeries& x = s.series[i];
     if (x.node != n || catalogue::families()[x.family].name != "mqtt_puback_sent") continue;
-    const auto reason = catalogue::label_value(x.labels, "reason_code");
-    if (reason && catalogue::labels_match(x.labels, "mqtt_version=5")) m[std::string(*reason)] = x.u64;
+    const auto reason = catalogue::label_value(s.labels(x), "reason_code");
+    if (reason && catalogue::labels_match(s.labels(x), "mqtt_version=5")) m[std::string(*reason)] = x.u64;
   }
   return m;
 }
@@ -33,7 +33,7 @@ std::vector<std::string> reason_order(const VerneMQScrape& s, std::size_t n = 0)
   for (std::size_t i = 0; i < s.n_series; ++i) {
     const ScrapedSeries& x = s.series[i];
     if (x.node != n || catalogue::families()[x.family].name != "mqtt_puback_sent") continue;
-    if (const auto reason = catalogue::label_value(x.labels, "reason_code")) v.emplace_back(*reason);
+    if (const auto reason = catalogue::label_value(s.labels(x), "reason_code")) v.emplace_back(*reason);
   }
   return v;
 }
@@ -295,8 +295,8 @@ std::string describe(const VerneMQScrape& s) {
   for (std::size_t n = 0; n < s.n_nodes; ++n) d += "  node " + s.nodes[n].node + "\n";
   for (std::size_t i = 0; i < s.n_series; ++i) {
     const ScrapedSeries& x = s.series[i];
-    d += "    " + std::to_string(x.node) + " " + std::string(catalogue::families()[x.family].name) + " " + x.labels +
-         " = " + std::to_string(x.value) + "/" + std::to_string(x.u64) + "\n";
+    d += "    " + std::to_string(x.node) + " " + std::string(catalogue::families()[x.family].name) + " " +
+         std::string(s.labels(x)) + " = " + std::to_string(x.value) + "/" + std::to_string(x.u64) + "\n";
   }
   return d;
 }

@@ -7,10 +7,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -45,6 +45,8 @@ inline constexpr long kRateScale = 1000;
 // bodies; VerneMQ's largest reason family has 28 codes). Further values are summed into `other`,
 // logged once.
 inline constexpr std::size_t kMaxReasonDimensions = 64;
+// A series feeds at most this many dimensions (catalogue_test holds every family to it).
+inline constexpr std::size_t kMaxFeeds = 4;
 
 // The founding chart (the alert's).
 inline constexpr std::string_view kReasonChartId = "mqtt_puback_sent_reason";
@@ -83,34 +85,40 @@ class JobCharts {
   [[nodiscard]] const SeriesStore& store() const { return store_; }
 
  private:
+  // What one series adds to one dimension (or, on a quantile chart, to one bucket). A series
+  // feeds at most kMaxFeeds of them, packed into its SeriesStore tag.
   struct Feed {
     std::uint16_t chart;
     std::uint16_t dim;
     std::int8_t sign;
     bool denominator;  // a ratio chart's "per 100 of these"
   };
-  struct ChartState {
-    std::vector<std::string> dims;  // sanitised ids
-    std::vector<long> divisors;     // per dim, besides the rate scale
-    std::vector<int> multipliers;
-    bool present = false;  // some series feeds it: the chart exists
-    bool defined = false;  // its CHART and DIMENSION lines were sent as they are now
-    bool other = false;    // a split chart reached its cap
-    // Scratch, one per dimension, sized once.
-    std::vector<Share> shares;
-    std::vector<Share> den_shares;                  // ratio charts' denominators
-    std::vector<std::pair<double, Share>> buckets;  // quantile charts: (le, its count) per bucket series
-    std::vector<double> sums;
-    std::vector<std::uint8_t> fed;    // some series fed it this tick
-    std::vector<std::uint8_t> known;  // every series that fed it had a value
+  // Per job and chart, only what differs between jobs: the chart definitions and the scratch
+  // of a tick are shared by every job of the process (job_charts.cpp).
+  struct Seen {
+    std::vector<std::string> extra;  // split values beyond the ones VerneMQ declares (sanitised)
+    std::vector<double> les;         // quantile charts: the bucket bounds seen, by bucket index
   };
+  struct ChartState {
+    bool present = false;        // some series feeds it: the chart exists
+    bool defined = false;        // its CHART and DIMENSION lines were sent as they are now
+    bool other = false;          // a split chart reached its cap
+    std::unique_ptr<Seen> seen;  // only on charts that have some (most have none)
+  };
+  static const std::vector<std::string> kNoExtra;
+  static const std::vector<double> kNoLes;
+  [[nodiscard]] const std::vector<std::string>& extra(std::size_t chart) const;
+  [[nodiscard]] const std::vector<double>& les(std::size_t chart) const;
+  Seen& seen(std::size_t chart);
 
-  static std::optional<std::int64_t> quantile(std::vector<std::pair<double, Share>>& buckets, double q);
-  std::uint32_t route_of(int family, std::string_view labels);
+  std::uint64_t route(int family, std::string_view labels);
   std::uint16_t split_dimension(std::size_t chart, std::string_view value);
+  std::optional<std::uint16_t> bucket_index(std::size_t chart, std::string_view labels);
+  [[nodiscard]] std::size_t dim_count(std::size_t chart) const;
+  [[nodiscard]] std::string_view dim_id(std::size_t chart, std::size_t dim) const;
   void define(std::string& out, bool status);
   void render(std::int64_t tick, std::int64_t mono_us, bool success, std::string& out);
-  void sum_into(std::int64_t tick);
+  void sum_into(std::int64_t tick) const;
 
   std::string job_;
   std::string type_;
@@ -118,9 +126,6 @@ class JobCharts {
   SeriesStore store_;
   std::int64_t ratio_span_us_;      // catalogue::kRatioWindowSeconds in whole intervals
   std::vector<ChartState> charts_;  // one per catalogue chart
-  std::vector<std::vector<Feed>> routes_;
-  std::unordered_map<std::string, std::uint32_t> route_ids_;  // family \0 labels -> routes_ index
-  std::string key_;                                           // scratch for route_ids_
   std::string node_label_;
   std::string label_scratch_;  // the next tick's node label, built without allocating
   bool had_success_ = false;

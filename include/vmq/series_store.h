@@ -22,10 +22,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "vmq/counting.h"
@@ -37,32 +37,33 @@ class SeriesStore {
   static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
   static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
+  // One series' state, kept small (a job holds ~300 of them, a process up to a thousand jobs):
+  // its labels are not stored, only a seeded hash of family and labels (key_of), and a counter's
+  // events only when some exist (`window`).
   struct Series {
-    std::size_t node = 0;      // index into nodes()
-    int family = 0;            // the caller's family number
-    std::string labels;        // the caller's canonical label text (without `node`)
-    std::uint32_t tag = 0;     // free for the caller (e.g. its dimension index); kept across scrapes
-    bool gauge = false;        // a level, not a counter: no deltas, never a restart sign
-    bool windowed = true;      // the caller may clear it: its events are then not kept for count()
-    std::int64_t keep_us = 0;  // the caller may keep its events longer than the window (count_over)
-    double level = 0;          // a gauge's latest committed value
-    double pending_level = 0;
-    std::uint64_t last = 0;
-    std::int64_t last_pos = kNever;  // position of the last committed sample
-    std::uint32_t epoch = 0;         // the node's restart count at that sample
-    // This scrape's sample, staged until commit.
-    std::uint64_t pending = 0;
-    bool has_pending = false;
-    // The latest commit's result for this series (valid when fresh_pos == that commit's pos).
-    std::int64_t fresh_pos = kNever;
-    std::optional<double> rate;  // events per second over the interval the delta covers
-    CountWindow window;
+    std::uint64_t key = 0;                // key_of(family, labels)
+    std::uint64_t last = 0;               // a counter's latest committed value; a gauge's level (bits)
+    std::uint64_t pending = 0;            // this scrape's sample, staged until commit (same encoding)
+    std::int64_t last_pos = kNever;       // position of the last committed sample
+    double rate = kNoRate;                // the latest commit's events per second (kNoRate: none)
+    std::unique_ptr<CountWindow> window;  // events, once there are any (windowed series only)
+    std::uint64_t tag = 0;                // free for the caller (e.g. its routes); kept across scrapes
+    std::uint16_t family = 0;             // the caller's family number
+    std::uint16_t epoch = 0;              // the node's restart count at that sample (wraps: a series unseen
+                                          // for 65 536 restarts is long pruned)
+    std::uint16_t node = 0;               // index into nodes()
+    bool gauge : 1 = false;               // a level, not a counter: no deltas, never a restart sign
+    bool windowed : 1 = true;             // the caller may clear it: its events are then not kept for count()
+    bool keep_long : 1 = false;           // the caller may keep its events for the long span (count_over)
+    bool has_pending : 1 = false;         // sampled in the scrape being staged
+    bool fresh : 1 = false;               // in the latest commit
   };
+  static constexpr double kNoRate = -1;
 
   struct Node {
     std::string name;
     std::int64_t last_pos = kNever;     // position of the last commit the node was in
-    std::uint32_t epoch = 0;            // restarts seen
+    std::uint16_t epoch = 0;            // restarts seen (wraps harmlessly: see Series::epoch)
     std::int64_t restart_pos = kNever;  // where the latest restart's events start (node start)
     bool restarted_now = false;         // restarted at the latest commit
     // system_wallclock at the last commit, and the monotonic times of that scrape.
@@ -75,6 +76,12 @@ class SeriesStore {
   };
 
   explicit SeriesStore(int update_every_s);
+
+  // The key of a series of `family` with canonical labels `labels`: a 64-bit hash seeded once
+  // per process, so no body can choose labels that collide.
+  [[nodiscard]] static std::uint64_t key_of(int family, std::string_view labels);
+  // Events of series marked keep_long are kept for this long (at least the window).
+  void set_long_span(std::int64_t us) { long_span_us_ = us; }
 
   // A scrape for `tick`, requested at `start_mono_us`, its body complete at `end_mono_us`.
   void begin(std::int64_t tick, std::int64_t start_mono_us, std::int64_t end_mono_us);
@@ -101,6 +108,8 @@ class SeriesStore {
   [[nodiscard]] std::optional<double> level(std::size_t i, std::int64_t tick) const;
   // True when the latest commit was at `tick` and held series `i`.
   [[nodiscard]] bool fresh(std::size_t i, std::int64_t tick) const;
+  // The index of the series of `node`, `family` and `labels`, or kNone.
+  [[nodiscard]] std::size_t find(std::string_view node, int family, std::string_view labels) const;
 
   [[nodiscard]] std::vector<Series>& series() { return series_; }
   [[nodiscard]] const std::vector<Series>& series() const { return series_; }
@@ -113,6 +122,7 @@ class SeriesStore {
  private:
   std::size_t node_index(std::string_view name);
   std::size_t slot(std::string_view node, int family, std::string_view labels);
+  [[nodiscard]] std::size_t lookup(std::size_t node, std::uint64_t key) const;
   void decide_restart(Node& node, std::size_t node_idx);
   void apply(Series& s, const Node& node, bool node_is_new);
   void prune();
@@ -120,15 +130,17 @@ class SeriesStore {
 
   std::int64_t step_us_;
   std::int64_t span_us_;
+  std::int64_t long_span_us_ = 0;
   std::vector<Node> nodes_;
   std::vector<Series> series_;
-  std::unordered_map<std::string, std::size_t> index_;  // node \0 family \0 labels → series
-  std::string key_;                                     // scratch for index_ keys
-  std::size_t cursor_ = 0;                              // bodies list series in the same order: where to look first
+  // Open addressing over series_ by (node, key): index + 1, 0 empty; at most 3/4 full.
+  std::vector<std::uint32_t> slots_;
+  std::size_t cursor_ = 0;  // bodies list series in the same order: where to look first
   std::size_t node_cursor_ = 0;
   std::int64_t tick_ = 0;
   std::int64_t start_us_ = 0;
   std::int64_t end_us_ = 0;
+  std::int64_t commit_pos_ = kNever;  // position of the latest commit
   bool committed_once_ = false;
   std::size_t nodes_before_ = 0;  // nodes that existed before this scrape
 };

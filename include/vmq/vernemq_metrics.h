@@ -38,13 +38,14 @@ inline constexpr std::size_t kMaxProblemsKept = 5;
 
 // One series of a catalogue family in this body.
 struct ScrapedSeries {
-  std::uint32_t node = 0;    // index into VerneMQScrape::nodes
-  std::uint32_t family = 0;  // index into catalogue::families()
-  std::string labels;        // canonical label text without `node` (catalogue::kLabelSeparator)
-  double value = 0;          // always set
-  std::uint64_t u64 = 0;     // exact when is_u64
-  bool is_u64 = false;
+  double value = 0;             // always set
+  std::uint64_t u64 = 0;        // exact when is_u64
+  std::uint32_t labels_at = 0;  // its canonical label text: VerneMQScrape::labels()
+  std::uint32_t labels_size = 0;
   std::int32_t prev_same = -1;  // the node's previous series of the same family (repeat checks)
+  std::uint16_t family = 0;     // index into catalogue::families()
+  std::uint8_t node = 0;        // index into VerneMQScrape::nodes
+  bool is_u64 = false;
 };
 
 struct NodeMetrics {
@@ -64,6 +65,12 @@ struct VerneMQScrape {
   std::size_t n_nodes = 0;
   std::vector<ScrapedSeries> series;  // storage reused across scrapes; n_series are valid
   std::size_t n_series = 0;
+  std::string label_text;  // every series' canonical labels, one after another
+
+  // A series' canonical label text without `node` (pairs separated by catalogue::kLabelSeparator).
+  [[nodiscard]] std::string_view labels(const ScrapedSeries& s) const {
+    return std::string_view(label_text).substr(s.labels_at, s.labels_size);
+  }
   std::size_t lines = 0;
   std::size_t samples = 0;            // samples of catalogue families
   std::size_t problems_total = 0;     // parse errors + rejected samples
