@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <initializer_list>
 #include <map>
 #include <optional>
 #include <set>
@@ -82,10 +81,6 @@ class Builder {
     if (v5) series(name, ",mqtt_version=\"5\"", *v5, help, "counter");
   }
 
-  void reasons(std::string_view name, std::string_view help, std::string_view version, std::string_view label,
-               std::initializer_list<std::string_view> list) {
-    for (std::string_view r : list) reason(name, help, version, label, r, kZero);
-  }
   // Every reason code the catalogue declares for the family and version, at zero.
   void reasons(std::string_view name, std::string_view help, std::string_view version, std::string_view label) {
     for (std::string_view r : catalogue::reason_codes(name, version == "4" ? 4 : 5)) {
@@ -275,6 +270,17 @@ std::string_view split_label(std::string_view family) {
   return {};
 }
 
+// A family of a VerneMQ plugin (charted in the "plugins" group): exported only when that plugin
+// is loaded, which the sim's broker never has.
+bool from_a_plugin(std::string_view family) {
+  for (const catalogue::Chart& c : catalogue::charts()) {
+    for (const catalogue::Dim& d : c.dims) {
+      if (d.family == family) return c.family == "plugins";
+    }
+  }
+  return false;
+}
+
 // A HELP text of our own: what the plugin makes of the family.
 std::string help_of(std::string_view family) {
   for (const catalogue::Chart& c : catalogue::charts()) {
@@ -316,6 +322,7 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
   // Every family without reason codes, in the catalogue's order; then, as VerneMQ does, the
   // reason-code series of every family in a later block (their families are not contiguous).
   for (const catalogue::Family& f : families) {
+    if (from_a_plugin(f.name)) continue;
     const std::string help = help_of(f.name);
     const std::string_view type = type_name(f.type);
     if (f.type == catalogue::FamilyType::histogram) {
