@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "chart_model.h"
 #include "test_files.h"
 #include "vmq/chart_reference.h"
 #include "vmq/job_charts.h"
@@ -155,8 +156,8 @@ bool matches(const Line& l, std::string_view match) {
   return it != l.labels.end() && it->second == match.substr(eq + 1);
 }
 
-// Prometheus' histogram_quantile() over the buckets' increase from `a` to `b`: linear inside the
-// bucket the rank falls in, the first bucket from 0, the +Inf bucket its lower bound.
+// Prometheus' histogram_quantile() (tests/support/chart_model.h) over the buckets' increase from
+// `a` to `b`.
 std::optional<long long> quantile(const Body& a, const Body& b, const std::string& family, double q) {
   std::map<double, double> inc;  // le → increase
   for (const auto* body : {&b, &a}) {
@@ -167,18 +168,9 @@ std::optional<long long> quantile(const Body& a, const Body& b, const std::strin
       inc[le == "+Inf" ? INFINITY : std::stod(le)] += body == &b ? l.value : -l.value;
     }
   }
-  const double total = inc.rbegin()->second;
-  if (total <= 0) return std::nullopt;
-  double lower = 0, below = 0;
-  for (const auto& [le, cum] : inc) {
-    if (cum >= q * total) {
-      if (std::isinf(le)) return std::llround(lower);
-      return std::llround(lower + (le - lower) * (q * total - below) / (cum - below));
-    }
-    lower = le;
-    below = cum;
-  }
-  return std::llround(lower);
+  const std::optional<double> v = testing::histogram_quantile(inc, q);
+  if (!v) return std::nullopt;
+  return std::llround(*v);
 }
 
 // What the chart's dimension should show, from the two bodies `dt` seconds apart.
@@ -251,25 +243,9 @@ std::map<std::string, std::optional<long long>> expected(const catalogue::Chart&
   return out;
 }
 
-// The SET values of chart `id` in protocol text.
 std::map<std::string, std::optional<long long>> sent(const std::string& out, const std::string& type,
                                                      std::string_view id) {
-  std::map<std::string, std::optional<long long>> v;
-  const std::string begin = "BEGIN " + type + "." + std::string(id);
-  std::size_t at = out.find(begin + " ");
-  if (at == std::string::npos) at = out.find(begin + "\n");
-  if (at == std::string::npos) return v;
-  std::istringstream in(out.substr(at));
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line) && line != "END") {
-    // SET id = value
-    const std::size_t eq = line.find(" = ");
-    const std::string dim = line.substr(4, eq - 4);
-    const std::string num = line.substr(eq + 3);
-    v[dim] = num.empty() ? std::nullopt : std::optional<long long>(std::stoll(num));
-  }
-  return v;
+  return testing::sent_values(out, type, id);
 }
 
 // The real scrapes are in ../shared/captures, which CI has and a user's clone may not: there a
@@ -279,22 +255,22 @@ void no_captures() {
   GTEST_SKIP() << "../shared/captures is not here";
 }
 
-TEST(Catalogue, EveryChartShowsWhatTwoRealScrapesSay) {
-  const auto a_text = testing::capture("live-2.0.1-traffic-a.txt");
-  const auto b_text = testing::capture("live-2.0.1-traffic-b.txt");
-  if (!a_text || !b_text) return no_captures();
-  // The two scrapes were 5.1 s apart (the capture's README; system_wallclock 13597 → 18705):
-  // they are charted 5 ticks apart at one second a tick.
-  constexpr int kTicks = 5;
+// Charts two consecutive bodies `ticks` seconds apart (one second a tick) and checks every chart
+// against the model above: a chart exists exactly when the second body has one of its families,
+// and each of its dimensions has the value expected(). Returns the protocol text of the second
+// tick and how many charts were checked.
+std::pair<std::string, std::size_t> check_every_chart(const std::string& a_text, const std::string& b_text,
+                                                      const std::string& prefix, int ticks) {
   JobCharts charts("t", 1);
   VerneMQScrape scrape;
   std::string out;
-  extract_vernemq(*a_text, scrape);
+  extract_vernemq(a_text, scrape);
+  EXPECT_EQ(scrape.prefix, prefix);
   charts.on_success(scrape, 0, 0, out);
   out.clear();
-  extract_vernemq(*b_text, scrape);
-  charts.on_success(scrape, kTicks, kTicks * 1'000'000, out);
-  const Body a = read_body(*a_text, "vernemq_"), b = read_body(*b_text, "vernemq_");
+  extract_vernemq(b_text, scrape);
+  charts.on_success(scrape, ticks, ticks * 1'000'000LL, out);
+  const Body a = read_body(a_text, prefix), b = read_body(b_text, prefix);
 
   std::size_t checked = 0;
   for (const catalogue::Chart& c : catalogue::charts()) {
@@ -309,21 +285,100 @@ TEST(Catalogue, EveryChartShowsWhatTwoRealScrapesSay) {
       EXPECT_FALSE(charts.has_chart(c.id)) << c.id;
       continue;
     }
-    ASSERT_FALSE(got.empty()) << c.id << " not sent";
-    const auto want = expected(c, a, b, kTicks);
+    EXPECT_FALSE(got.empty()) << c.id << " not sent";
+    const auto want = expected(c, a, b, ticks);
     for (const auto& [dim, v] : want) {
       const auto it = got.find(dim);
-      ASSERT_NE(it, got.end()) << c.id << "." << dim << " not sent";
+      if (it == got.end()) {
+        ADD_FAILURE() << c.id << "." << dim << " not sent";
+        continue;
+      }
       EXPECT_EQ(it->second, v) << c.id << "." << dim;
     }
     ++checked;
   }
+  return {out, checked};
+}
+
+TEST(Catalogue, EveryChartShowsWhatTwoRealScrapesSay) {
+  const auto a_text = testing::capture("live-2.0.1-traffic-a.txt");
+  const auto b_text = testing::capture("live-2.0.1-traffic-b.txt");
+  if (!a_text || !b_text) return no_captures();
+  // The two scrapes were 5.1 s apart (the capture's README; system_wallclock 13597 → 18705):
+  // they are charted 5 ticks apart at one second a tick.
+  constexpr int kTicks = 5;
+  const auto [out, checked] = check_every_chart(*a_text, *b_text, "vernemq_", kTicks);
+  const std::string type = JobCharts::type_for("t");
   // The capture's own notes, as a spot check of the model above: 10 more PUBACK success and 3
   // more not_authorized sent; 13 sockets opened.
-  EXPECT_EQ(sent(out, charts.type(), "mqtt_puback_sent_reason").at("success"), 10);
-  EXPECT_EQ(sent(out, charts.type(), "mqtt_puback_sent_reason").at("not_authorized"), 3);
-  EXPECT_EQ(sent(out, charts.type(), "socket_operations").at("open"), 13 * kRateScale / kTicks);
+  EXPECT_EQ(sent(out, type, "mqtt_puback_sent_reason").at("success"), 10);
+  EXPECT_EQ(sent(out, type, "mqtt_puback_sent_reason").at("not_authorized"), 3);
+  EXPECT_EQ(sent(out, type, "socket_operations").at("open"), 13 * kRateScale / kTicks);
   EXPECT_GE(checked, 60u);  // every chart a 2.0.1 broker has data for
+}
+
+// A second scrape of a one-scrape capture, `ticks` seconds later, written by the test: every
+// counter of a catalogue family advanced by a delta of its own (a hash of its line, 0 to 39; some
+// stay), every histogram bucket by a delta that grows with its bound (so the buckets stay
+// cumulative), every gauge moved, system_wallclock advanced by the elapsed time.
+std::string advance(const std::string& text, const std::string& prefix, int ticks) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    const std::size_t brace = line.find('{'), space = line.rfind(' ');
+    if (line.empty() || line[0] == '#' || brace == std::string::npos || space == std::string::npos) {
+      out += line + "\n";
+      continue;
+    }
+    std::string name = line.substr(0, brace);
+    if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+    const unsigned long long v = std::stoull(line.substr(space + 1));
+    unsigned long long delta = 0;
+    std::uint32_t h = 2166136261u;  // FNV-1a of the line
+    for (const char c : line) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    if (name.ends_with("_bucket") && catalogue::find_family(name.substr(0, name.size() - 7))) {
+      const std::size_t le = line.find("le=\"") + 4;
+      const std::string bound = line.substr(le, line.find('"', le) - le);
+      // 3 per decade of the bound (1..10: 6, 10..100: 9, …), at most 30, +Inf 30.
+      const double decade = std::floor(std::log10(std::max(bound == "+Inf" ? 1e9 : std::stod(bound), 1.0)));
+      delta = static_cast<unsigned long long>(std::min(30.0, 3 * (decade + 2)));
+    } else if (name == "system_wallclock") {
+      delta = static_cast<unsigned long long>(ticks) * 1000;
+    } else if (const auto f = catalogue::find_family(name)) {
+      delta = catalogue::families()[*f].type == catalogue::FamilyType::gauge ? h % 9 : h % 40;
+    }
+    out += line.substr(0, space + 1) + std::to_string(v + delta) + "\n";
+  }
+  return out;
+}
+
+TEST(Catalogue, EveryChartShowsWhatTwoScrapesOf1_10Say) {
+  const auto a_text = testing::capture("vernemq-1.10.1.txt");
+  if (!a_text) return no_captures();
+  constexpr int kTicks = 7;
+  const std::string b_text = advance(*a_text, "", kTicks);
+  ASSERT_NE(b_text, *a_text);
+  const auto [out, checked] = check_every_chart(*a_text, b_text, "", kTicks);
+  // 1.10 has neither the connection gauges (1.13) nor the 2.0 histograms and SWC gauges.
+  const std::string type = JobCharts::type_for("t");
+  EXPECT_TRUE(sent(out, type, "connections").empty());
+  EXPECT_TRUE(sent(out, type, "storage_read_latency").empty());
+  EXPECT_FALSE(sent(out, type, "mqtt_puback_sent_reason").empty());
+  EXPECT_GE(checked, 50u);
+}
+
+TEST(Catalogue, EveryChartShowsWhatTwoScrapesWithoutANamespaceSay) {
+  // VerneMQ 2.0.1 with prometheus_namespace = "": 2.x families under 1.x-style names.
+  const auto a_text = testing::capture("live-2.0.1-no-namespace.txt");
+  if (!a_text) return no_captures();
+  constexpr int kTicks = 3;
+  const std::string b_text = advance(*a_text, "", kTicks);
+  ASSERT_NE(b_text, *a_text);
+  const auto [out, checked] = check_every_chart(*a_text, b_text, "", kTicks);
+  const std::string type = JobCharts::type_for("t");
+  EXPECT_FALSE(sent(out, type, "storage_read_latency").empty());
+  EXPECT_FALSE(sent(out, type, "connections").empty());
+  EXPECT_GE(checked, 60u);
 }
 
 TEST(Catalogue, CoversEveryFamilyARealBrokerExports) {
