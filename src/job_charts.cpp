@@ -121,6 +121,11 @@ std::optional<std::int64_t> quantile(std::vector<std::pair<double, Share>>& buck
   }
   buckets.resize(n);
   if (n == 0 || !std::isinf(buckets.back().first)) return std::nullopt;
+  // Cumulative counts never fall from one bound to the next; through a gap a bucket carries only
+  // a lower bound and may, so each is raised to the one before it (histogram_quantile() does too).
+  for (std::size_t i = 1; i < n; ++i) {
+    if (buckets[i].second.approx() < buckets[i - 1].second.approx()) buckets[i].second = buckets[i - 1].second;
+  }
   const long double total = buckets.back().second.approx();
   if (total <= 0) return std::nullopt;
   const long double rank = q * total;

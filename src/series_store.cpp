@@ -274,20 +274,26 @@ void SeriesStore::discard() {
 }
 
 void SeriesStore::prune() {
-  const std::int64_t limit = pos(tick_) - span_us_;
-  const auto gone = [&](std::int64_t last_pos) { return last_pos != kNever && last_pos < limit; };
+  const std::int64_t now = pos(tick_);
+  const auto gone = [&](std::int64_t last_pos, std::int64_t kept_us) {
+    return last_pos != kNever && last_pos < now - kept_us;
+  };
+  // A series whose events are kept longer (the 5-minute ratios) is remembered as long: forgotten
+  // after a minute, it would come back as a baseline and its gap's events would be lost.
+  const auto series_gone = [&](const Series& s) {
+    return gone(s.last_pos, s.keep_long ? std::max(span_us_, long_span_us_) : span_us_);
+  };
   bool any = false;
-  for (const Series& s : series_) any = any || gone(s.last_pos);
-  for (const Node& n : nodes_) any = any || gone(n.last_pos);
+  for (const Series& s : series_) any = any || series_gone(s);
+  for (const Node& n : nodes_) any = any || gone(n.last_pos, span_us_);
   if (!any) return;
-  series_.erase(std::remove_if(series_.begin(), series_.end(), [&](const Series& s) { return gone(s.last_pos); }),
-                series_.end());
+  series_.erase(std::remove_if(series_.begin(), series_.end(), series_gone), series_.end());
   std::vector<bool> used(nodes_.size(), false);
   for (const Series& s : series_) used[s.node] = true;
   std::vector<std::size_t> remap(nodes_.size(), kNone);
   std::vector<Node> kept;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    if (gone(nodes_[i].last_pos) && !used[i]) continue;
+    if (gone(nodes_[i].last_pos, span_us_) && !used[i]) continue;
     remap[i] = kept.size();
     kept.push_back(std::move(nodes_[i]));
   }
