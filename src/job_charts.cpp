@@ -474,7 +474,8 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
       for (std::size_t b = 0; b < les(c).size(); ++b) sc.buckets.emplace_back(les(c)[b], sc.shares[off + b]);
     }
     w.begin(type_, specs[c].id, usec);
-    for (std::size_t d = 0; d < dim_count(c); ++d) {
+    const std::size_t dims = dim_count(c);
+    for (std::size_t d = 0; d < dims; ++d) {
       const std::string_view id = dim_id(c, d);
       if (algo == Algo::count) {
         // Counts always have a value: through a gap, the events already known to lie in the window.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "vmq/netdata_writer.h"
 
+#include <array>
 #include <charconv>
 
 namespace vmq {
@@ -10,9 +11,16 @@ namespace {
 constexpr std::size_t kMaxIdLength = 100;
 constexpr std::size_t kMaxTextLength = 200;
 
-constexpr bool id_char(char c) {
+constexpr bool id_char_rule(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
+// The rule as a table: every id of every line goes through it.
+constexpr auto kIdChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = id_char_rule(static_cast<char>(c));
+  return t;
+}();
+constexpr bool id_char(char c) { return kIdChars[static_cast<unsigned char>(c)]; }
 constexpr bool text_char(char c) { return c >= 0x20 && c <= 0x7e && c != '\'' && c != '"' && c != '\\'; }
 // Netdata 1.37 rewrites any other character of a label value to '_' (seen in its binary), so
 // the plugin does it first: what it sends is what Netdata stores.
@@ -36,7 +44,11 @@ void append_sanitized_id(std::string& out, std::string_view raw) {
     return;
   }
   const std::size_t n = raw.size() < kMaxIdLength ? raw.size() : kMaxIdLength;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(id_char(raw[i]) ? raw[i] : '_');
+  // Ids are nearly always clean already (the charts' are): one check, then one copy.
+  std::size_t clean = 0;
+  while (clean < n && id_char(raw[clean])) ++clean;
+  out.append(raw.data(), clean);
+  for (std::size_t i = clean; i < n; ++i) out.push_back(id_char(raw[i]) ? raw[i] : '_');
 }
 
 std::string sanitize_id(std::string_view raw) {
