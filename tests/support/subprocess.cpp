@@ -112,7 +112,15 @@ Subprocess::Subprocess(const std::vector<std::string>& argv, const std::map<std:
 
 Subprocess::~Subprocess() {
   if (!status_ && pid_ > 0) {
-    kill(pid_, SIGKILL);
+    // SIGTERM first: a script such as demo.sh stops its own children on it (a SIGKILL would
+    // leave its Netdata and simulator running after a failed test). SIGKILL after 5 s.
+    kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!status_ && std::chrono::steady_clock::now() < deadline) {
+      pump(std::chrono::milliseconds(20));  // keeps its pipes from filling while it stops
+      reap(false);
+    }
+    if (!status_) kill(pid_, SIGKILL);
     reap(true);
   }
   if (out_fd_ >= 0) close(out_fd_);
