@@ -169,11 +169,16 @@ class HangingNodes:
 # running subjects
 
 
+CLUSTER_SOURCES = True  # --no-cluster-sources: jobs poll /metrics only
+
+
 def plugin_config(path, urls, every=1):
     with open(path, "w") as f:
         f.write("update_every: %d\njobs:\n" % every)
         for i, url in enumerate(urls):
             f.write("  - name: job%04d\n    url: %s\n    timeout: 1\n" % (i, url))
+            if not CLUSTER_SOURCES:
+                f.write("    cluster_sources: false\n")
 
 
 def plugin_tick(line):
@@ -345,7 +350,11 @@ def main():
     ap.add_argument("--libcurl-rss", help="the libcurl_rss tool (RSS of a process that only loads libcurl)")
     ap.add_argument("--libcurl-paced", help="the libcurl_paced tool (libcurl alone, fetching every second)")
     ap.add_argument("--only-plugin", action="store_true", help="skip the peers (e.g. to measure an older build)")
+    ap.add_argument("--no-cluster-sources", action="store_true",
+                    help="jobs poll /metrics only (the cluster sources are on by default, as for a user)")
     args = ap.parse_args()
+    global CLUSTER_SOURCES
+    CLUSTER_SOURCES = not args.no_cluster_sources
 
     build = os.path.abspath(args.build)
     plugin = os.path.abspath(args.plugin) if args.plugin else os.path.join(build, "vernemq.plugin")
