@@ -224,29 +224,12 @@ constexpr Rule kRules[] = {
     {"metadata_get_microseconds", 0, constant(7)},
     {"metadata_delete_microseconds", 0, constant(1)},
     {"metadata_fold_microseconds", 0, constant(1)},
+    // Left out by the plugin, served for a real body's size.
+    {"mqtt_connack_accepted_sent", 4, from(Source::uptime_s, 1, 20, 2)},
+    {"system_exact_reductions", 0, from(Source::uptime_s, 6690)},
 };
 
-// Families VerneMQ 2.0.1 exports that the catalogue leaves out (deprecated, always zero, or
-// summed by a charted one; tests/catalogue_test.cpp lists the same), so the body has a real
-// body's size. `versions`: 4 when VerneMQ labels it mqtt_version="4".
-struct Extra {
-  std::string_view name;
-  std::string_view type;
-  int version;
-  Value value;
-};
-constexpr Extra kExtras[] = {
-    {"mqtt_connack_accepted_sent", "counter", 4, from(Source::uptime_s, 1, 20, 2)},
-    {"mqtt_connack_unacceptable_protocol_sent", "counter", 4, kZero},
-    {"mqtt_connack_identifier_rejected_sent", "counter", 4, kZero},
-    {"mqtt_connack_server_unavailable_sent", "counter", 4, kZero},
-    {"mqtt_connack_bad_credentials_sent", "counter", 4, kZero},
-    {"mqtt_connack_not_authorized_sent", "counter", 4, kZero},
-    {"client_expired", "counter", 0, kZero},
-    {"system_exact_reductions", "counter", 0, from(Source::uptime_s, 6690)},
-};
 // One utilization gauge per scheduler, highest first as VerneMQ lists them.
-constexpr std::string_view kSchedulerGauge = "system_utilization_scheduler_";
 
 // Shape rules, from VerneMQ 2.0.1's body: the MQTT packet and error families (and the keepalive
 // counter) have one series per MQTT version; a family with reason codes has its MQTT 5 series
@@ -343,15 +326,16 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
              has_v5_total ? std::optional<Value>(value_of(f.name, 5)) : std::nullopt);
     }
   }
-  for (const Extra& e : kExtras) {
-    if (e.version == 4) {
-      b.mqtt(e.name, "Simulated; not charted.", e.value);
+  // What VerneMQ exports and the plugin leaves out, so the body has a real one's size.
+  for (const catalogue::LeftOut& l : catalogue::left_out()) {
+    if (l.per_mqtt_version) {
+      b.mqtt(l.name, "Simulated; not charted.", value_of(l.name, 4));
     } else {
-      b.plain(e.name, "Simulated; not charted.", e.type, e.value);
+      b.plain(l.name, "Simulated; not charted.", type_name(l.type), value_of(l.name, 0));
     }
   }
   for (int s = kSchedulers; s >= 1; --s) {
-    b.plain(std::string(kSchedulerGauge) + std::to_string(s), "Simulated; not charted.", "gauge",
+    b.plain(std::string(catalogue::kSchedulerGaugePrefix) + std::to_string(s), "Simulated; not charted.", "gauge",
             constant(static_cast<std::uint64_t>(s == 1 ? 9 : (s * 7) % 5)));
   }
   for (const catalogue::Family& f : families) {

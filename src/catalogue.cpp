@@ -548,6 +548,19 @@ constexpr ReasonList kReasonLists[] = {
 
 }  // namespace
 
+constexpr std::string_view kDeprecatedConnack = "deprecated: mqtt_connack_sent's return_code says the same";
+constexpr LeftOut kLeftOut[] = {
+    {"mqtt_connack_accepted_sent", FamilyType::counter, true, kDeprecatedConnack},
+    {"mqtt_connack_unacceptable_protocol_sent", FamilyType::counter, true, kDeprecatedConnack},
+    {"mqtt_connack_identifier_rejected_sent", FamilyType::counter, true, kDeprecatedConnack},
+    {"mqtt_connack_server_unavailable_sent", FamilyType::counter, true, kDeprecatedConnack},
+    {"mqtt_connack_bad_credentials_sent", FamilyType::counter, true, kDeprecatedConnack},
+    {"mqtt_connack_not_authorized_sent", FamilyType::counter, true, kDeprecatedConnack},
+    {"client_expired", FamilyType::counter, false, "deprecated, never incremented"},
+    {"system_exact_reductions", FamilyType::counter, false, "system_reductions is charted"},
+};
+
+std::span<const LeftOut> left_out() { return kLeftOut; }
 std::span<const Family> families() { return kFamilies; }
 std::span<const Chart> charts() { return kCharts; }
 
