@@ -365,7 +365,8 @@ void every_alert_fires_true_and_clears(bool v2) {
         EXPECT_GT(*w.clear_at, kGaugesDropAt);
         break;
     }
-    const auto data = testing::chart_data(nd, chart_of(e));
+    // Every point since the start (the run is longer than the API's default 10 minutes).
+    const auto data = testing::chart_data(nd, chart_of(e), -1200);
     ASSERT_TRUE(data.has_value());
     double peak = 0;
     int compared = 0;
@@ -381,13 +382,13 @@ void every_alert_fires_true_and_clears(bool v2) {
       const double value = ev["value"].get<double>();
       if (e.kind == Kind::window) {
         // min or average of the chart's stored points in the window: Netdata's lookup reads the
-        // points after db_after up to db_before, and only those that exist (the chart is younger
-        // than the 10 minutes).
+        // points from db_after to db_before, both included (as `sum -1s` reads the one point at
+        // db_after == db_before): 600 points for 10 minutes.
         ASSERT_EQ(s.dims.size(), 1u);
         double lo = HUGE_VAL, sum = 0;
         int n = 0;
         for (std::size_t i = 0; i < data->times.size(); ++i) {
-          if (data->times[i] <= db_after || data->times[i] > db_before) continue;
+          if (data->times[i] < db_after || data->times[i] > db_before) continue;
           const auto v = data->value(data->times[i], s.dims[0]);
           if (!v) continue;
           lo = std::min(lo, *v);
@@ -397,8 +398,9 @@ void every_alert_fires_true_and_clears(bool v2) {
         ASSERT_GT(n, 0) << "no stored point in the window";
         if (compared == 0) {
           std::printf(
-              "    first evaluation: window %lld s, the chart's first point %lld s after its start, %d points\n",
-              db_before - db_after, data->times.front() - db_after, n);
+              "    first evaluation: %lld points' window, the chart's first point %+lld s from its start, %d "
+              "points in it\n",
+              db_before - db_after + 1, data->times.front() - db_after, n);
         }
         if (s.method == "min") {
           EXPECT_EQ(value, lo);
