@@ -39,6 +39,10 @@ constexpr std::string_view kTimeoutExpected =
     "expected seconds > 0 and <= 3600, as a number (1, 0.5) or a duration (500ms, 2s)";
 constexpr std::string_view kBodySizeExpected =
     "expected bytes from 1024 to 1073741824, as an integer or with a KiB, MiB or GiB suffix";
+constexpr std::string_view kHostMemoryExpected =
+    "expected bytes from 1 MiB to 1048576 GiB, as an integer or with a KiB, MiB or GiB suffix";
+constexpr double kMinHostMemory = 1024.0 * 1024.0;
+constexpr double kMaxHostMemory = 1024.0 * 1024.0 * 1024.0 * 1024.0 * 1024.0;  // 1 PiB
 constexpr std::string_view kUrlExpected =
     "expected an http:// or https:// URL with a host, e.g. http://127.0.0.1:8888/metrics";
 constexpr std::string_view kProxyExpected =
@@ -65,7 +69,7 @@ constexpr bool kJob = false;
 
 // Top-level keys first, then job keys, each group in the order messages list them.
 // name, global, type, default, range, help, reader, expected, min, max, on null, required
-constexpr std::array<ConfigKey, 24> kKeys = {{
+constexpr std::array<ConfigKey, 25> kKeys = {{
     key("update_every", kGlobal, "integer", "1", "1..86400", "Collection interval in seconds, the jobs' default.",
         &store<&Config::update_every, read_integer>, kUpdateEveryExpected, 1, kMaxUpdateEvery),
     key("autodetection_retry", kGlobal, "integer", "0", ">= 0",
@@ -119,6 +123,9 @@ constexpr std::array<ConfigKey, 24> kKeys = {{
     key("max_body_size", kJob, "size", "16 MiB", "1 KiB..1 GiB",
         "The largest /metrics body accepted; a larger body fails that update.",
         &store<&JobConfig::max_body_size, read_size>, kBodySizeExpected, kMinBodySize, kMaxBodySize),
+    key("host_memory", kJob, "size", "MemTotal for a loopback url, else unknown", "1 MiB..1048576 GiB",
+        "The broker host's memory, for the Erlang VM memory alert's thresholds.",
+        &store<&JobConfig::host_memory, read_size>, kHostMemoryExpected, kMinHostMemory, kMaxHostMemory),
     key("cluster_sources", kJob, "map", "status_json and health on; api_* with an api_key", "",
         "The cluster sources read beside /metrics, on the same host: status_json (/status.json),", &read_cluster_key),
     key("cluster_update_every", kJob, "integer", "10", "1..86400",

@@ -398,6 +398,13 @@ std::vector<std::uint64_t> JobCharts::per_minute(std::string_view chart_id, std:
   return v;
 }
 
+void JobCharts::set_chart_variable(std::string_view chart_id, std::string_view name, std::int64_t value) {
+  const std::optional<std::size_t> c = catalogue::find_chart(chart_id);
+  if (!c) return;
+  variables_.push_back(ChartVariable{*c, std::string(name), value});
+  charts_[*c].defined = false;  // sent again with the definition
+}
+
 std::vector<std::string> JobCharts::take_messages() {
   std::vector<std::string> m;
   m.swap(messages_);
@@ -437,6 +444,9 @@ void JobCharts::define(std::string& out, bool status) {
           DimensionLine{dim_id(c, d), "absolute", fixed ? sh.multipliers[d] : 1, scale * (fixed ? sh.divisors[d] : 1)});
     }
     labels();
+    for (const ChartVariable& v : variables_) {
+      if (v.chart == c) w.chart_variable(v.name, v.value);
+    }
     st.defined = true;
   }
 }

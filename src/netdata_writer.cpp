@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "vmq/netdata_writer.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -160,6 +161,17 @@ void ProtocolWriter::set(std::string_view id, std::optional<std::int64_t> value)
 }
 
 void ProtocolWriter::end() { out_ += "END\n"; }
+
+void ProtocolWriter::chart_variable(std::string_view name, std::int64_t value) {
+  out_ += "VARIABLE CHART ";
+  // A variable name is an id without '-' (Netdata reads `$a-b` as a subtraction).
+  const std::size_t from = out_.size();
+  append_sanitized_id(out_, name);
+  std::replace(out_.begin() + static_cast<std::ptrdiff_t>(from), out_.end(), '-', '_');
+  out_ += " = ";
+  append_int(out_, value);
+  out_.push_back('\n');
+}
 void ProtocolWriter::keepalive() { out_.push_back('\n'); }
 void ProtocolWriter::disable() { out_ += "DISABLE\n"; }
 

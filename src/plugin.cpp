@@ -16,6 +16,7 @@
 #include "vmq/catalogue.h"
 #include "vmq/cluster_poller.h"
 #include "vmq/functions.h"
+#include "vmq/host_memory.h"
 #include "vmq/http_fetch.h"
 #include "vmq/job_charts.h"
 #include "vmq/log.h"
@@ -57,7 +58,12 @@ struct Job final : BodyConsumer {
         every(std::max(c.update_every > 0 ? c.update_every : file_every, netdata_every)),
         schedule(every),
         charts(c.name, every),
-        failures(c.name) {}
+        failures(c.name) {
+    // The Erlang VM memory alert's thresholds, for this job's host (host_memory.h).
+    const MemoryThresholds m = memory_thresholds(c.host_memory, c.url, read_proc_meminfo);
+    charts.set_chart_variable(kMemoryChartId, kMemoryWarnVariable, static_cast<std::int64_t>(m.warn));
+    charts.set_chart_variable(kMemoryChartId, kMemoryCritVariable, static_cast<std::int64_t>(m.crit));
+  }
 
   JobConfig cfg;
   AutodetectionRetry detect;  // go.d's autodetection_retry, until the first good scrape

@@ -1,19 +1,25 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Every alert the project ships, in one real Netdata (Debian's 1.37; then v2.10.4 from
 // ../shared/tools, skipped when absent) with the stock health directory in place, on one
-// vernemq-sim scenario: the health files load without an error; each
-// alert on a chart the plugin draws is attached there from the installed file; each count alert
-// and the broker-unreachable alert go WARNING (or CRITICAL) and back to CLEAR; each evaluation's
-// value is the chart's sum of the alert's dimensions at the point it read; and each alert's peak
-// is the number the scenario put in (the non-failure codes it also adds must not count).
+// vernemq-sim scenario, plus a second job on a second simulator in the same Netdata for the gauges
+// and ratios: the health files load without an error; each alert on a chart the plugin draws is
+// attached there from the installed file; every alert goes WARNING (or CRITICAL) and back to
+// CLEAR; each evaluation's value is the chart's value where it read (the sum of the alert's
+// dimensions at the newest point, or for the 10-minute alerts the min or average of the chart's
+// points in the lookup's window); and each alert's peak is the number the scenario put in (the
+// non-failure codes it also adds must not count; a ratio is 100 x failures / denominator over
+// the scenario's last 5 minutes, computed here). The Erlang memory alert's thresholds are the
+// job's own: 60 % / 80 % of a small `host_memory`, which the second simulator's VM crosses.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -81,15 +87,88 @@ steps:
   - {at: 20, fault: close, for: 130}
 )";
 
-// What each alert must peak at, from the scenario above (by hand), and the status it reaches.
+// The second job ("gauges"), on its own simulator: the Erlang VM's gauges high from the start
+// until the broker restarts (every gauge back to 0); and the two ratios' events, then enough of
+// their denominators to bring them under the thresholds.
+//
+// A 10-minute lookup is not evaluated before its chart holds 10 minutes of points: Netdata 1.37
+// and v2.10.4 alike leave such an alert UNINITIALIZED (never evaluated, `last_updated` 0) while
+// `now - 10 min` is before the chart's first point (seen in this test: 230 s of gauges over the
+// thresholds and no evaluation, on both). So the gauges stay high until past the first evaluation
+// (about 600 s after the chart's first point), the next one (60 s later) sees the restart's 0 in
+// its window and the `min` alerts clear; the average clears once enough zeros are in its window
+// (more than 17 % of it, below 75 %): two evaluations later at most. This makes the test about
+// 13 minutes long; it is the 10 minutes an operator waits too.
+
+constexpr int kUtilization = 92;  // over 90 (high) and 85 (average), not over 95 (critical)
+constexpr int kRunQueue = 60;     // over 50
+constexpr long long kHostMemory = 100'000'000;
+constexpr long long kVmMemory = 70'000'000;  // over 60 % of kHostMemory, not over 80 %
+// The restart: every gauge goes to 0, 25 s after the first evaluation is due when the chart's
+// first point comes 0-20 s after the timeline starts.
+constexpr int kGaugesDropAt = 625;
+constexpr int kRatioWindow = 300;  // seconds, as the ratio charts
+// A ratio's events: failures and denominators added at `at`.
+struct RatioEvent {
+  int at;
+  long long failures;
+  long long per;
+};
+constexpr RatioEvent kSocketRatio[] = {{12, 6, 200}, {40, 0, 800}};   // 3 %, then 0.6 %
+constexpr RatioEvent kPublishRatio[] = {{12, 7, 100}, {40, 0, 900}};  // 7 %, then 0.7 %
+
+std::string gauges_scenario() {
+  std::string y = "prefix: vernemq_\nnodes: [VerneMQ@127.0.0.1]\nsteps:\n";
+  y += "  - at: 0\n    add:\n      metrics:\n";
+  y += "        system_utilization: " + std::to_string(kUtilization) + "\n";
+  y += "        system_run_queue: " + std::to_string(kRunQueue) + "\n";
+  y += "        vm_memory_total: " + std::to_string(kVmMemory) + "\n";
+  for (std::size_t i = 0; i < std::size(kSocketRatio); ++i) {
+    y += "  - at: " + std::to_string(kSocketRatio[i].at) + "\n    add:\n      metrics:\n";
+    y += "        socket_error: " + std::to_string(kSocketRatio[i].failures) + "\n";
+    y += "        socket_open: " + std::to_string(kSocketRatio[i].per) + "\n";
+    y += "        \"mqtt_publish_error{mqtt_version=4}\": " + std::to_string(kPublishRatio[i].failures) + "\n";
+    y += "        \"mqtt_publish_received{mqtt_version=4}\": " + std::to_string(kPublishRatio[i].per) + "\n";
+  }
+  y += "  - {at: " + std::to_string(kGaugesDropAt) + ", restart: true}\n";
+  return y;
+}
+
+// The independent model of a ratio chart: 100 x the failures over the denominators added in the
+// last 5 minutes before `t` (seconds after the timeline start); nullopt within 2 s of an event,
+// where the scrape and the event may fall either side of the point.
+std::optional<double> ratio_model(std::span<const RatioEvent> events, double t) {
+  long long failures = 0;
+  long long per = 0;
+  for (const RatioEvent& e : events) {
+    if (std::abs(t - e.at) < 2 || std::abs(t - (e.at + kRatioWindow)) < 2) return std::nullopt;
+    if (e.at < t && e.at > t - kRatioWindow) failures += e.failures, per += e.per;
+  }
+  return 100.0 * static_cast<double>(failures) / static_cast<double>(std::max(per, 1LL));
+}
+
+// How an alert's value is made, so how the test checks it.
+enum class Kind : std::uint8_t {
+  count,        // sum -1s: the newest point, the minute's count
+  unreachable,  // sum -1s of the scrape age; the outage
+  ratio,        // sum -1s of a ratio chart; checked against ratio_model()
+  window,       // min or average over 10 minutes: the chart's points in the lookup's window
+};
+
+// What each alert must peak at, from the scenarios above (by hand), and the status it reaches.
 struct Expectation {
   const char* alert;
   const char* chart;  // chart id
-  double peak;        // the minute's count; 0 = not checked (the unreachable alert's seconds)
+  double peak;        // the highest value; 0 = not checked (the unreachable alert's seconds)
   const char* status;
+  Kind kind = Kind::count;
+  const char* job = "e2e";
 };
 constexpr Expectation warns(const char* alert, const char* chart, double peak) {
   return Expectation{alert, chart, peak, "WARNING"};
+}
+constexpr Expectation gauge_warns(const char* alert, const char* chart, double peak, Kind kind) {
+  return Expectation{alert, chart, peak, "WARNING", kind, "gauges"};
 }
 const Expectation kExpected[] = {
     warns("vernemq_socket_errors", "socket_errors", 6),
@@ -123,13 +202,25 @@ const Expectation kExpected[] = {
     warns("vernemq_mqtt_pubcomp_received_reason_unsuccessful", "mqtt_pubcomp_received_reason", 6),
     warns("vernemq_mqtt_pubcomp_sent_reason_unsuccessful", "mqtt_pubcomp_sent_reason", 6),
     warns("vernemq_mqtt_pubcomp_unexpected", "mqtt_pubcomp_invalid_error", 6),
-    Expectation{"vernemq_broker_unreachable", "scrape_age", 0, "CRITICAL"},
+    Expectation{"vernemq_broker_unreachable", "scrape_age", 0, "CRITICAL", Kind::unreachable},
+    gauge_warns("vernemq_socket_error_ratio", "socket_error_ratio", 3, Kind::ratio),
+    gauge_warns("vernemq_mqtt_publish_error_ratio", "mqtt_publish_error_ratio", 7, Kind::ratio),
+    gauge_warns("vernemq_average_scheduler_utilization", "average_scheduler_utilization", kUtilization, Kind::window),
+    gauge_warns("vernemq_scheduler_utilization_high", "average_scheduler_utilization", kUtilization, Kind::window),
+    gauge_warns("vernemq_run_queue_high", "system_run_queue", kRunQueue, Kind::window),
+    gauge_warns("vernemq_erlang_memory_high", "vm_memory", kVmMemory, Kind::window),
 };
+
+std::span<const RatioEvent> ratio_events(const std::string& alert) {
+  if (alert == "vernemq_socket_error_ratio") return kSocketRatio;
+  return kPublishRatio;
+}
 
 // The installed health files' templates: name -> (context, selected dimensions).
 struct Shipped {
   std::string file;
   std::string context;
+  std::string method;  // the lookup's: sum, min, average
   std::vector<std::string> dims;
 };
 std::map<std::string, Shipped> installed_alerts(const std::string& health_dir) {
@@ -151,6 +242,7 @@ std::map<std::string, Shipped> installed_alerts(const std::string& health_dir) {
         out[name].file = path;
       }
       if (key == "on") out[name].context = value;
+      if (key == "lookup") out[name].method = value.substr(0, value.find(' '));
       if (key == "lookup" && value.find(" of ") != std::string::npos) {
         std::stringstream list(value.substr(value.find(" of ") + 4));
         for (std::string d; std::getline(list, d, ',');) out[name].dims.push_back(d);
@@ -182,10 +274,15 @@ void every_alert_fires_true_and_clears(bool v2) {
   ASSERT_TRUE(testing::write_text(scenario_file, kScenario));
   VernemqSim sim(VMQ_SIM_PATH, scenario_file);
   ASSERT_TRUE(sim.ok()) << sim.log();
+  const std::string gauges_file = dir.path() + "/gauges.yaml";
+  ASSERT_TRUE(testing::write_text(gauges_file, gauges_scenario()));
+  VernemqSim gauges(VMQ_SIM_PATH, gauges_file);
+  ASSERT_TRUE(gauges.ok()) << gauges.log();
   NetdataOptions o;
   o.build_dir = testing::build_dir_of(VMQ_PLUGIN_PATH);
   o.update_every = 1;
-  o.vernemq_conf = "jobs:\n  - name: e2e\n    url: " + sim.url() + "\n";
+  o.vernemq_conf = "jobs:\n  - name: e2e\n    url: " + sim.url() + "\n  - name: gauges\n    url: " + gauges.url() +
+                   "\n    host_memory: " + std::to_string(kHostMemory) + "\n";
   if (v2) {
     o.layout = "v2-native";
     o.netdata = kV2Dir + "/netdata";
@@ -199,19 +296,25 @@ void every_alert_fires_true_and_clears(bool v2) {
 
   std::map<std::string, Watch> watches;
   const double start = sim.timeline_start();
+  const auto start_of = [&](const Expectation& e) {
+    return std::string(e.job) == "e2e" ? start : gauges.timeline_start();
+  };
+  const auto chart_of = [](const Expectation& e) { return std::string("vernemq_") + e.job + "." + e.chart; };
   auto all_done = [&] {
     for (const Expectation& e : kExpected) {
       if (!watches[e.alert].clear_at) return false;
     }
     return true;
   };
-  const auto deadline = std::chrono::steady_clock::now() + 230s;
+  // The count alerts are done in 230 s; the 10-minute ones within 3 evaluations of the restart.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kGaugesDropAt + 240);
   while (!all_done() && std::chrono::steady_clock::now() < deadline) {
     const auto j = nd.get_json("/api/v1/alarms?all");
-    const double now = testing::unix_now() - start;
+    const double unix_now = testing::unix_now();
     if (j && j->contains("alarms")) {
       for (const Expectation& e : kExpected) {
-        const auto it = (*j)["alarms"].find(std::string("vernemq_e2e.") + e.chart + "." + e.alert);
+        const double now = unix_now - start_of(e);
+        const auto it = (*j)["alarms"].find(chart_of(e) + "." + e.alert);
         if (it == (*j)["alarms"].end()) continue;
         Watch& w = watches[e.alert];
         w.last = *it;
@@ -232,24 +335,38 @@ void every_alert_fires_true_and_clears(bool v2) {
   for (const Expectation& e : kExpected) {
     SCOPED_TRACE(e.alert);
     const Watch& w = watches[e.alert];
-    ASSERT_FALSE(w.evals.empty()) << "never attached to vernemq_e2e." << e.chart;
+    ASSERT_FALSE(w.evals.empty()) << "never attached to " << chart_of(e);
     ASSERT_TRUE(shipped.contains(e.alert));
     const Shipped& s = shipped.at(e.alert);
     EXPECT_EQ(s.context, std::string("vernemq.") + e.chart);
     EXPECT_NE(w.last["source"].get<std::string>().find(s.file), std::string::npos) << w.last["source"];
     ASSERT_TRUE(w.raised_at.has_value()) << "never " << e.status << "; last: " << w.last.dump();
     ASSERT_TRUE(w.clear_at.has_value()) << "never CLEAR again; last: " << w.last.dump();
-    const double from = e.peak > 0 ? kEventsAt : kOutageFrom;
+    // The first event: the count events, the outage, the ratios' events, the gauges from the start.
+    const double from = e.kind == Kind::count         ? kEventsAt
+                        : e.kind == Kind::unreachable ? kOutageFrom
+                        : e.kind == Kind::ratio       ? ratio_events(e.alert).front().at
+                                                      : 0;
     std::printf("  %-52s %-8s %5.1f s after the first event, CLEAR %5.1f s after it\n", e.alert, e.status,
                 *w.raised_at - from, *w.clear_at - from);
-    // The events stay in the minute for 60 s (count alerts); the outage lasts 130 s.
-    if (e.peak > 0) {
-      EXPECT_GT(*w.clear_at, kEventsAt + 60);
-    } else {
-      EXPECT_GT(*w.raised_at, kOutageFrom + 120);
-      EXPECT_GT(*w.clear_at, kOutageFrom + kOutage);
+    switch (e.kind) {
+      case Kind::count:  // the events stay in the minute for 60 s
+        EXPECT_GT(*w.clear_at, kEventsAt + 60);
+        break;
+      case Kind::unreachable:  // the outage lasts 130 s
+        EXPECT_GT(*w.raised_at, kOutageFrom + 120);
+        EXPECT_GT(*w.clear_at, kOutageFrom + kOutage);
+        break;
+      case Kind::ratio:  // over the threshold from the failures to the denominators that dilute them
+        EXPECT_GT(*w.raised_at, ratio_events(e.alert)[0].at);
+        EXPECT_GT(*w.clear_at, ratio_events(e.alert)[1].at);
+        break;
+      case Kind::window:  // over it until the restart
+        EXPECT_GT(*w.clear_at, kGaugesDropAt);
+        break;
     }
-    const auto data = testing::chart_data(nd, std::string("vernemq_e2e.") + e.chart);
+    // Every point since the start (the run is longer than the API's default 10 minutes).
+    const auto data = testing::chart_data(nd, chart_of(e), -1200);
     ASSERT_TRUE(data.has_value());
     double peak = 0;
     int compared = 0;
@@ -259,17 +376,55 @@ void every_alert_fires_true_and_clears(bool v2) {
       const auto db_before = ev["db_before"].get<long long>();
       const auto when = ev["last_updated"].get<long long>();
       if (db_before <= 0) continue;
-      SCOPED_TRACE("evaluation at " + std::to_string(when) + " reading " + std::to_string(db_before));
-      EXPECT_EQ(db_after, db_before) << "the lookup read more than one point";
+      SCOPED_TRACE("evaluation at " + std::to_string(when) + " reading " + std::to_string(db_after) + ".." +
+                   std::to_string(db_before));
       EXPECT_LE(when - db_before, 1) << "the lookup did not read the newest point";
-      const auto chart = data->sum_at(db_before, s.dims);
-      ASSERT_TRUE(chart.has_value()) << "no stored point at " << db_before;
       const double value = ev["value"].get<double>();
-      EXPECT_EQ(value, *chart);
+      if (e.kind == Kind::window) {
+        // min or average of the chart's stored points in the window: Netdata's lookup reads the
+        // points from db_after to db_before, both included (as `sum -1s` reads the one point at
+        // db_after == db_before): 600 points for 10 minutes.
+        ASSERT_EQ(s.dims.size(), 1u);
+        double lo = HUGE_VAL, sum = 0;
+        int n = 0;
+        for (std::size_t i = 0; i < data->times.size(); ++i) {
+          if (data->times[i] < db_after || data->times[i] > db_before) continue;
+          const auto v = data->value(data->times[i], s.dims[0]);
+          if (!v) continue;
+          lo = std::min(lo, *v);
+          sum += *v;
+          ++n;
+        }
+        ASSERT_GT(n, 0) << "no stored point in the window";
+        if (compared == 0) {
+          std::printf(
+              "    first evaluation: %lld points' window, the chart's first point %+lld s from its start, %d "
+              "points in it\n",
+              db_before - db_after + 1, data->times.front() - db_after, n);
+        }
+        if (s.method == "min") {
+          EXPECT_EQ(value, lo);
+        } else {
+          ASSERT_EQ(s.method, "average");
+          EXPECT_NEAR(value, sum / n, 1e-9 * std::abs(sum / n)) << n << " points";
+        }
+      } else {
+        EXPECT_EQ(db_after, db_before) << "the lookup read more than one point";
+        const auto chart = data->sum_at(db_before, s.dims);
+        ASSERT_TRUE(chart.has_value()) << "no stored point at " << db_before;
+        EXPECT_EQ(value, *chart);
+      }
+      if (e.kind == Kind::ratio) {
+        // The scenario's truth, where the point is not next to an event.
+        if (const auto truth = ratio_model(ratio_events(e.alert), static_cast<double>(db_before) - start_of(e))) {
+          EXPECT_NEAR(value, *truth, 0.0005) << "the model says " << *truth;
+        }
+      }
       peak = std::max(peak, value);
       ++compared;
     }
-    EXPECT_GE(compared, 3) << "too few evaluations with a value";
+    // Every 10 s (1 minute for the 10-minute alerts) over the run.
+    EXPECT_GE(compared, e.kind == Kind::window ? 2 : 3) << "too few evaluations with a value";
     if (e.peak > 0) {
       EXPECT_EQ(peak, e.peak);
     }
@@ -282,6 +437,31 @@ void every_alert_fires_true_and_clears(bool v2) {
       const std::string summary = w.last.value("summary", "");
       EXPECT_FALSE(summary.empty()) << w.last.dump();
       EXPECT_EQ(summary.find('$'), std::string::npos) << summary;
+    }
+  }
+
+  // The memory thresholds each job handed Netdata, as its health engine sees them: the gauges
+  // job's from host_memory, e2e's (a loopback URL) from this machine's MemTotal, read here.
+  {
+    std::istringstream meminfo(testing::read_text("/proc/meminfo"));
+    long long mem_kib = 0;
+    for (std::string line; std::getline(meminfo, line);) {
+      if (line.rfind("MemTotal:", 0) == 0) mem_kib = std::stoll(line.substr(9));
+    }
+    ASSERT_GT(mem_kib, 0);
+    const std::pair<const char*, long long> jobs[] = {{"gauges", kHostMemory}, {"e2e", mem_kib * 1024}};
+    for (const auto& [job, memory] : jobs) {
+      SCOPED_TRACE(job);
+      const auto vars = nd.get_json(std::string("/api/v1/alarm_variables?chart=vernemq_") + job + ".vm_memory");
+      ASSERT_TRUE(vars.has_value()) << "no /api/v1/alarm_variables answer";
+      const nlohmann::json* found = nullptr;
+      for (const char* key : {"chart_variables", "variables"}) {
+        if (vars->contains(key)) found = &(*vars)[key];
+      }
+      ASSERT_NE(found, nullptr) << vars->dump();
+      ASSERT_TRUE(found->contains("vernemq_memory_warn") && found->contains("vernemq_memory_crit")) << vars->dump();
+      EXPECT_EQ((*found)["vernemq_memory_warn"].get<double>(), static_cast<double>(memory * 60 / 100));
+      EXPECT_EQ((*found)["vernemq_memory_crit"].get<double>(), static_cast<double>(memory * 80 / 100));
     }
   }
 

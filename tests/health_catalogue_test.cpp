@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -17,6 +18,7 @@
 
 #include "vmq/catalogue.h"
 #include "vmq/cluster_charts.h"
+#include "vmq/host_memory.h"
 #include "vmq/job_charts.h"
 
 namespace vmq {
@@ -192,6 +194,30 @@ TEST(HealthCatalogue, TheStockNamesAreAllShippedAndNothingCountsNoMatchingSubscr
   std::vector<std::string> want(codes.begin() + 1, codes.end());
   ASSERT_EQ(codes.front(), "success");
   EXPECT_EQ(selected_dims(v4.get("lookup")), want);
+}
+
+// The memory alert compares against the chart variables the plugin sets on vm_memory (names from
+// host_memory.h), and no expression reads a variable that neither Netdata nor the plugin defines
+// (Netdata would evaluate it as an error, and the alert would never fire).
+TEST(HealthCatalogue, ExpressionsReadOnlyNetdatasVariablesAndThePluginsMemoryThresholds) {
+  std::map<std::string, Alert> by_name;
+  for (const Alert& a : shipped_alerts()) by_name[a.get("template")] = a;
+  const Alert& memory = by_name["vernemq_erlang_memory_high"];
+  EXPECT_EQ(memory.get("on"), "vernemq." + std::string(kMemoryChartId));
+  EXPECT_EQ(memory.get("warn"), "$this > $" + std::string(kMemoryWarnVariable));
+  EXPECT_EQ(memory.get("crit"), "$this > $" + std::string(kMemoryCritVariable));
+  const std::set<std::string> known = {
+      "this", "status", "WARNING", "CRITICAL", std::string(kMemoryWarnVariable), std::string(kMemoryCritVariable)};
+  for (const auto& [name, a] : by_name) {
+    for (const char* key : {"warn", "crit", "calc"}) {
+      const std::string e = a.get(key);
+      for (std::size_t at = e.find('$'); at != std::string::npos; at = e.find('$', at + 1)) {
+        std::size_t end = at + 1;
+        while (end < e.size() && (std::isalnum(static_cast<unsigned char>(e[end])) || e[end] == '_')) ++end;
+        EXPECT_TRUE(known.contains(e.substr(at + 1, end - at - 1))) << name << " " << key << ": " << e;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -357,6 +357,32 @@ TEST(JobCharts, LongJobNamesKeepEveryChartIdUnder137sLimitAndApart) {
   EXPECT_TRUE(v.ok()) << v.error_report();
 }
 
+// The memory alert's thresholds (host_memory.h) go to Netdata as variables of the vm_memory chart,
+// once with its definition (no cost per tick), in a place both 1.37 and v2 accept.
+TEST(JobCharts, ChartVariablesAreSentWithTheChartsDefinitionOnly) {
+  Harness h;
+  h.charts.set_chart_variable("vm_memory", "vernemq_memory_warn", 60'000'000);
+  h.charts.set_chart_variable("vm_memory", "vernemq_memory_crit", 80'000'000);
+  h.charts.set_chart_variable("no_such_chart", "ignored", 1);
+  const std::string vm = "vernemq_vm_memory_total{node=\"VerneMQ@127.0.0.1\"} 70000000\n";
+  const std::string first = h.ok(body(0, 0, vm));
+  const std::string later = h.ok(body(1, 0, vm)) + h.fail() + h.ok(body(2, 0, vm));
+  // Right after the chart's definition (its CLABEL_COMMIT), before the next chart's CHART line.
+  const auto chart = first.find("CHART vernemq_local.vm_memory ");
+  ASSERT_NE(chart, std::string::npos) << first;
+  const auto commit = first.find("CLABEL_COMMIT\n", chart);
+  const std::string expected =
+      "CLABEL_COMMIT\nVARIABLE CHART vernemq_memory_warn = 60000000\nVARIABLE CHART vernemq_memory_crit = 80000000\n";
+  EXPECT_EQ(first.substr(commit, expected.size()), expected) << first.substr(chart, 2000);
+  EXPECT_EQ(first.find("VARIABLE", commit + expected.size()), std::string::npos);
+  EXPECT_EQ(first.find("ignored"), std::string::npos);
+  EXPECT_EQ(later.find("VARIABLE"), std::string::npos) << "sent again without a new definition";
+  for (const NetdataVersion& version : {NetdataVersion::v1_37(), NetdataVersion::parse("v2.10.4")}) {
+    const auto v = testing::validate_netdata_stream(first + later, version);
+    EXPECT_TRUE(v.ok()) << v.error_report();
+  }
+}
+
 }  // namespace
 }  // namespace vmq
 

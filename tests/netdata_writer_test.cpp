@@ -85,6 +85,17 @@ TEST(ProtocolWriter, HostileWordsCannotBreakOrInjectLines) {
   EXPECT_EQ(out.find('"'), std::string::npos);
 }
 
+// A health expression reads `$a-b` as `$a` minus `b`: a variable name never holds '-'.
+TEST(ProtocolWriter, ChartVariablesAreOneLineWithANameAnExpressionCanRead) {
+  std::string out;
+  ProtocolWriter w(out);
+  w.chart_variable("vernemq_memory_warn", 60000000);
+  w.chart_variable("a-b c\nDISABLE", -3);
+  EXPECT_EQ(out,
+            "VARIABLE CHART vernemq_memory_warn = 60000000\n"
+            "VARIABLE CHART a_b_c_DISABLE = -3\n");
+}
+
 TEST(ProtocolWriter, LabelValuesUseOnlyWhatNetdataStoresUnchanged) {
   std::string out;
   ProtocolWriter w(out);

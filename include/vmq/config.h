@@ -51,6 +51,7 @@ struct JobConfig {
   bool tls_skip_verify = false;
   bool not_follow_redirects = false;
   std::size_t max_body_size = kDefaultMaxBodySize;  // bytes; a larger body is an error
+  std::uint64_t host_memory = 0;                    // bytes, the broker host's memory; 0 = not set (host_memory.h)
   ClusterConfig cluster;                            // cluster_sources, cluster_update_every
 
   // Every secret of this job (password, api key, proxy password, URL userinfo), for redaction.

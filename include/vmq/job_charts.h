@@ -78,6 +78,9 @@ class JobCharts {
   [[nodiscard]] std::vector<std::uint64_t> per_minute(std::int64_t tick) const {
     return per_minute(kReasonChartId, tick);
   }
+  // A variable of a catalogue chart (VARIABLE CHART name = value), sent with the chart's
+  // definition, so at no cost per tick; its alerts read it as $name (host_memory.h).
+  void set_chart_variable(std::string_view chart_id, std::string_view name, std::int64_t value);
   // True once a catalogue chart has been defined (some series of the job feeds it).
   [[nodiscard]] bool has_chart(std::string_view chart_id) const;
   // Messages for the log since the last call (e.g. a new reason), then cleared.
@@ -134,6 +137,12 @@ class JobCharts {
   std::optional<std::int64_t> last_success_mono_;  // the last successful scrape's request time
   std::optional<std::int64_t> last_begin_us_;
   std::vector<std::string> messages_;
+  struct ChartVariable {
+    std::size_t chart;
+    std::string name;
+    std::int64_t value;
+  };
+  std::vector<ChartVariable> variables_;
 };
 
 }  // namespace vmq

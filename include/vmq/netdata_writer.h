@@ -57,6 +57,9 @@ class ProtocolWriter {
   // nullopt → "SET id = " (not collected this time).
   void set(std::string_view id, std::optional<std::int64_t> value);
   void end();
+  // VARIABLE CHART name = value: a variable of the current chart (after its CHART line or inside
+  // its BEGIN..END), which the chart's alerts can read as $name.
+  void chart_variable(std::string_view name, std::int64_t value);
   void keepalive();  // an empty line: the only keepalive both 1.37 and v2 accept
   void disable();
 
