@@ -63,8 +63,22 @@ struct Job final : BodyConsumer {
     const MemoryThresholds m = memory_thresholds(c.host_memory, c.url, read_proc_meminfo);
     charts.set_chart_variable(kMemoryChartId, kMemoryWarnVariable, static_cast<std::int64_t>(m.warn));
     charts.set_chart_variable(kMemoryChartId, kMemoryCritVariable, static_cast<std::int64_t>(m.crit));
+    memory = m;
   }
 
+  // Where the memory thresholds come from, for the log (an operator reading an alert asks).
+  [[nodiscard]] std::string memory_note() const {
+    const auto mib = [](std::uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
+    const char* from = memory.source == MemorySource::job_key   ? "of host_memory"
+                       : memory.source == MemorySource::meminfo ? "of this host's MemTotal (the broker is local)"
+                                                                : "VerneMQ's defaults: the host's memory is unknown";
+    return "Erlang memory alert thresholds " + mib(memory.warn) + " / " + mib(memory.crit) +
+           (memory.source == MemorySource::defaults ? std::string(" (") + from + "; set host_memory)"
+                                                    : " (" + std::to_string(kMemoryWarnPercent) + " % / " +
+                                                          std::to_string(kMemoryCritPercent) + " % " + from + ")");
+  }
+
+  MemoryThresholds memory;
   JobConfig cfg;
   AutodetectionRetry detect;  // go.d's autodetection_retry, until the first good scrape
   int every;
@@ -338,7 +352,8 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
       log::error(c.name, std::string("job skipped: ") + e.what());
       continue;
     }
-    log::info(c.name, "collecting " + redact_url(c.url) + " every " + std::to_string(job->every) + " s");
+    log::info(c.name,
+              "collecting " + redact_url(c.url) + " every " + std::to_string(job->every) + " s; " + job->memory_note());
     job->cluster = cluster.add(c, job->charts.type(), job->every);
     jobs.push_back(std::move(job));
   }
