@@ -53,6 +53,16 @@ std::vector<std::string_view> split_lines(std::string_view body) {
 
 std::string node_body(const std::string& prefix) { return render_nodes(prefix, 1).front(); }
 
+std::vector<std::string> node_bodies_over_time(std::size_t seconds, const std::string& prefix) {
+  const sim::Timeline timeline(sim::parse_scenario(scenario_yaml(prefix, 1), "bench"));
+  const sim::VernemqBody body(timeline.scenario(), 0);
+  std::vector<std::string> bodies(seconds);
+  for (std::size_t s = 0; s < seconds; ++s) {
+    body.render(timeline.snapshot(0, kElapsedMs + static_cast<std::int64_t>(s) * 1000), bodies[s]);
+  }
+  return bodies;
+}
+
 std::string multi_node_body(std::size_t nodes, const std::string& prefix) {
   const std::vector<std::string> bodies = render_nodes(prefix, nodes);
   std::vector<std::vector<std::string_view>> lines;

@@ -5,12 +5,17 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace vmq::bench {
 
 // One VerneMQ 2.0.1-shaped node body (~40 KB), every PUBACK counter non-zero and multi-digit,
 // as a busy broker's would be after a while.
 std::string node_body(const std::string& prefix = "vernemq_");
+
+// One node's bodies a second apart, `seconds` of them, from the same busy broker as node_body():
+// what a job reads over time (its counters move every second).
+std::vector<std::string> node_bodies_over_time(std::size_t seconds, const std::string& prefix = "vernemq_");
 
 // An aggregating proxy's body holding `nodes` nodes' worth of series: each family's HELP/TYPE
 // once, then that series' line for every node (so Prometheus' own parser accepts it too). 149
