@@ -200,7 +200,14 @@ void SeriesStore::apply(Series& s, const Node& node, bool node_is_new) {
   if (delta) {
     from = std::min(from, now - 1);  // a restart reported at this very instant
     if (s.windowed && *delta > 0) {
-      if (!s.window) s.window = std::make_unique<CountWindow>();
+      if (!s.window) {
+        // One interval ends at each commit, so the window holds at most one per step of what it
+        // keeps (+ 2: the one that straddles its start, and the new one before forget_until):
+        // room for exactly that, never a vector's doubling (a 5-minute window: 7 KB, not 12).
+        s.window = std::make_unique<CountWindow>();
+        const std::int64_t kept = s.keep_long ? std::max(span_us_, long_span_us_) : span_us_;
+        s.window->reserve(static_cast<std::size_t>(kept / step_us_) + 2);
+      }
       s.window->add(*delta, from, now);
     }
     s.rate = static_cast<double>(*delta) * 1e6 / static_cast<double>(now - from);

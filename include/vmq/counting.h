@@ -55,6 +55,8 @@ class CountWindow {
   // Drops what ends at or before `lo` (no window can reach it again).
   void forget_until(std::int64_t lo);
   [[nodiscard]] bool empty() const { return intervals_.empty(); }
+  // Room for `n` intervals, so that a window that never holds more never grows past them.
+  void reserve(std::size_t n) { intervals_.reserve(n); }
 
  private:
   struct Interval {
