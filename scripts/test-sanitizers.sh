@@ -19,7 +19,8 @@ san_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 echo "== ASan+UBSan build in $san_build" >&2
 cmake -S . -B "$san_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=OFF -DVMQ_BUILD_E2E_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-cmake --build "$san_build" -j"$jobs"
+# VMQ_BUILD_NICE: a lower priority for the build alone (test.sh runs the e2e tier beside it).
+nice -n "${VMQ_BUILD_NICE:-0}" cmake --build "$san_build" -j"$jobs"
 
 echo "== ctest under ASan+UBSan (without e2e and bench)" >&2
 # halt_on_error: the first report fails the test; detect_leaks: LeakSanitizer at every exit

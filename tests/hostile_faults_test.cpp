@@ -209,22 +209,29 @@ TEST(HostileFaults, WallClockStepsNeitherStallNorBurstNorGoNegative) {
     end_run();
     FAIL() << "no three points within 15 s:\n" << out;
   }
+  // After each step: two more ticks within 20 s (a stall would wait an hour: the old next tick),
+  // and no more ticks than whole seconds passed, + 2 (a burst would be a day of missed ticks).
+  // Deadlines, not fixed sleeps: a loaded machine (a sanitizer build beside) only slows it.
+  const auto two_more = [&](std::size_t from) {
+    const auto start = std::chrono::steady_clock::now();
+    while (begins() < from + 2 && std::chrono::steady_clock::now() - start < 20s) std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(1000ms);  // room for a burst to show
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+    return std::pair{begins() - from, static_cast<std::size_t>(secs.count())};
+  };
   const std::size_t before_back = begins();
   clock.offset_us.store(-3600LL * 1'000'000);  // an hour back
-  std::this_thread::sleep_for(3000ms);
+  const auto [back_ticks, back_secs] = two_more(before_back);
   const std::size_t after_back = begins();
   clock.offset_us.store(86400LL * 1'000'000);  // then a day forward
-  std::this_thread::sleep_for(3000ms);
-  const std::size_t after_forward = begins();
+  const auto [forward_ticks, forward_secs] = two_more(after_back);
   end_run();
   EXPECT_EQ(code, 0);
 
-  // No stall after the backward step (waiting for the old next tick would take an hour), and
-  // no burst after the forward step (a day of missed ticks): one tick a second goes on.
-  EXPECT_GE(after_back - before_back, 2u) << "stalled after the clock went back";
-  EXPECT_LE(after_back - before_back, 4u);
-  EXPECT_GE(after_forward - after_back, 2u) << "stalled after the clock went forward";
-  EXPECT_LE(after_forward - after_back, 4u) << "a burst of ticks after the clock went forward";
+  EXPECT_GE(back_ticks, 2u) << "stalled after the clock went back";
+  EXPECT_LE(back_ticks, back_secs + 2) << "a burst of ticks after the clock went back";
+  EXPECT_GE(forward_ticks, 2u) << "stalled after the clock went forward";
+  EXPECT_LE(forward_ticks, forward_secs + 2) << "a burst of ticks after the clock went forward";
 
   testing::NetdataValidator v;
   v.feed(out);
