@@ -7,8 +7,9 @@
 # 2. Runs the plugin's process tests once with the plugin under valgrind memcheck (a normal
 #    build: valgrind cannot run ASan binaries): any memcheck error or definite leak makes the
 #    plugin exit 99, which fails the test that ran it.
-# Usage: scripts/test-sanitizers.sh        (env: SANITIZE_BUILD_DIR, BUILD_DIR, JOBS; VMQ_BUILT=1:
-#        BUILD_DIR is already configured and built by test.sh, only reused)
+# Usage: scripts/test-sanitizers.sh [--build-only]   (env: SANITIZE_BUILD_DIR, BUILD_DIR, JOBS;
+#        VMQ_BUILT=1: BUILD_DIR is already configured and built by test.sh, only reused;
+#        VMQ_BUILD_NICE: a lower priority for the build alone). --build-only: step 1's build, no test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 san_build=${SANITIZE_BUILD_DIR:-build-sanitize}
@@ -19,8 +20,8 @@ san_flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 echo "== ASan+UBSan build in $san_build" >&2
 cmake -S . -B "$san_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVMQ_BUILD_TESTS=ON -DVMQ_BUILD_BENCH=OFF -DVMQ_BUILD_E2E_TESTS=OFF \
   -DCMAKE_CXX_FLAGS="$san_flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-# VMQ_BUILD_NICE: a lower priority for the build alone (test.sh runs the e2e tier beside it).
 nice -n "${VMQ_BUILD_NICE:-0}" cmake --build "$san_build" -j"$jobs"
+[[ "${1:-}" == --build-only ]] && exit 0
 
 echo "== ctest under ASan+UBSan (without e2e and bench)" >&2
 # halt_on_error: the first report fails the test; detect_leaks: LeakSanitizer at every exit
