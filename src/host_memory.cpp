@@ -81,4 +81,13 @@ std::optional<std::string> read_proc_meminfo() {
   return text;
 }
 
+std::string describe(const MemoryThresholds& m) {
+  const auto mib = [](std::uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
+  std::string d = "Erlang memory alert thresholds " + mib(m.warn) + " / " + mib(m.crit) + " (";
+  if (m.source == MemorySource::defaults)
+    return d + "VerneMQ's defaults: the host's memory is unknown; set host_memory)";
+  return d + std::to_string(kMemoryWarnPercent) + " % / " + std::to_string(kMemoryCritPercent) + " % " +
+         (m.source == MemorySource::job_key ? "of host_memory)" : "of this host's MemTotal (the broker is local))");
+}
+
 }  // namespace vmq

@@ -58,33 +58,20 @@ struct Job final : BodyConsumer {
         every(std::max(c.update_every > 0 ? c.update_every : file_every, netdata_every)),
         schedule(every),
         charts(c.name, every),
-        failures(c.name) {
-    // The Erlang VM memory alert's thresholds, for this job's host (host_memory.h).
-    const MemoryThresholds m = memory_thresholds(c.host_memory, c.url, read_proc_meminfo);
-    charts.set_chart_variable(kMemoryChartId, kMemoryWarnVariable, static_cast<std::int64_t>(m.warn));
-    charts.set_chart_variable(kMemoryChartId, kMemoryCritVariable, static_cast<std::int64_t>(m.crit));
-    memory = m;
+        failures(c.name),
+        // The Erlang VM memory alert's thresholds, for this job's host (host_memory.h).
+        memory(memory_thresholds(c.host_memory, c.url, read_proc_meminfo)) {
+    charts.set_chart_variable(kMemoryChartId, kMemoryWarnVariable, static_cast<std::int64_t>(memory.warn));
+    charts.set_chart_variable(kMemoryChartId, kMemoryCritVariable, static_cast<std::int64_t>(memory.crit));
   }
 
-  // Where the memory thresholds come from, for the log (an operator reading an alert asks).
-  [[nodiscard]] std::string memory_note() const {
-    const auto mib = [](std::uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
-    const char* from = memory.source == MemorySource::job_key   ? "of host_memory"
-                       : memory.source == MemorySource::meminfo ? "of this host's MemTotal (the broker is local)"
-                                                                : "VerneMQ's defaults: the host's memory is unknown";
-    return "Erlang memory alert thresholds " + mib(memory.warn) + " / " + mib(memory.crit) +
-           (memory.source == MemorySource::defaults ? std::string(" (") + from + "; set host_memory)"
-                                                    : " (" + std::to_string(kMemoryWarnPercent) + " % / " +
-                                                          std::to_string(kMemoryCritPercent) + " % " + from + ")");
-  }
-
-  MemoryThresholds memory;
   JobConfig cfg;
   AutodetectionRetry detect;  // go.d's autodetection_retry, until the first good scrape
   int every;
   TickSchedule schedule;
   JobCharts charts;
   FailureLog failures;
+  MemoryThresholds memory;  // the Erlang memory alert's, for this job's host
   VerneMQScrape scrape;
   VerneMQStream stream{scrape};  // fills `scrape` from the body's pieces
   std::size_t http = 0;
@@ -179,13 +166,17 @@ void redact_scrape(const HttpClient& http, std::size_t idx, VerneMQScrape& scrap
   for (std::size_t i = 0; i < scrape.n_series; ++i) {
     ScrapedSeries& s = scrape.series[i];
     const std::string_view labels = scrape.labels(s);
-    one.assign(labels);
-    if (!labels_are_known(s, labels)) http.redact(idx, one);
-    if (!rebuilt && one != labels) rebuilt = scrape.label_text.substr(0, s.labels_at);
+    std::string_view now = labels;
+    if (!labels_are_known(s, labels)) {
+      one.assign(labels);
+      http.redact(idx, one);
+      now = one;
+    }
+    if (!rebuilt && now != labels) rebuilt = scrape.label_text.substr(0, s.labels_at);
     if (rebuilt) {
       s.labels_at = static_cast<std::uint32_t>(rebuilt->size());
-      s.labels_size = static_cast<std::uint32_t>(one.size());
-      rebuilt->append(one);
+      s.labels_size = static_cast<std::uint32_t>(now.size());
+      rebuilt->append(now);
     }
   }
   if (rebuilt) scrape.label_text.swap(*rebuilt);
@@ -352,8 +343,8 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
       log::error(c.name, std::string("job skipped: ") + e.what());
       continue;
     }
-    log::info(c.name,
-              "collecting " + redact_url(c.url) + " every " + std::to_string(job->every) + " s; " + job->memory_note());
+    log::info(c.name, "collecting " + redact_url(c.url) + " every " + std::to_string(job->every) + " s; " +
+                          describe(job->memory));
     job->cluster = cluster.add(c, job->charts.type(), job->every);
     jobs.push_back(std::move(job));
   }

@@ -84,13 +84,6 @@ std::size_t SeriesStore::lookup(std::size_t node, std::uint64_t key) const {
   }
 }
 
-std::size_t SeriesStore::find(std::string_view node, int family, std::string_view labels) const {
-  for (std::size_t n = 0; n < nodes_.size(); ++n) {
-    if (nodes_[n].name == node) return lookup(n, key_of(family, labels));
-  }
-  return kNone;
-}
-
 std::size_t SeriesStore::slot(std::string_view node, int family, std::string_view labels) {
   const std::size_t ni = node_index(node);
   nodes_[ni].seen_now = true;

@@ -78,5 +78,14 @@ TEST(HostMemory, TheJobKeyWinsThenMemTotalForALocalBrokerThenVerneMQsDefaults) {
   EXPECT_EQ(memory_thresholds(101, "http://10.0.0.1/metrics", must_not_read).crit, 80u);
 }
 
+TEST(HostMemory, TheLogSaysWhereTheThresholdsComeFrom) {
+  MemoryThresholds key{600ULL << 20, 800ULL << 20, MemorySource::job_key, 1000ULL << 20};
+  EXPECT_EQ(describe(key), "Erlang memory alert thresholds 600 MiB / 800 MiB (60 % / 80 % of host_memory)");
+  MemoryThresholds unknown;
+  EXPECT_EQ(describe(unknown),
+            "Erlang memory alert thresholds 8192 MiB / 16384 MiB (VerneMQ's defaults: the host's memory is unknown; "
+            "set host_memory)");
+}
+
 }  // namespace
 }  // namespace vmq

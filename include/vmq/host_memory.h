@@ -54,6 +54,9 @@ bool url_is_loopback(const std::string& url);
 MemoryThresholds memory_thresholds(std::uint64_t host_memory, const std::string& url,
                                    const std::function<std::optional<std::string>()>& read_meminfo);
 
+// The thresholds and where they come from, for the job's start line in the log.
+std::string describe(const MemoryThresholds& m);
+
 // /proc/meminfo's text, nullopt when it cannot be read.
 std::optional<std::string> read_proc_meminfo();
 

@@ -108,8 +108,6 @@ class SeriesStore {
   [[nodiscard]] std::optional<double> level(std::size_t i, std::int64_t tick) const;
   // True when the latest commit was at `tick` and held series `i`.
   [[nodiscard]] bool fresh(std::size_t i, std::int64_t tick) const;
-  // The index of the series of `node`, `family` and `labels`, or kNone.
-  [[nodiscard]] std::size_t find(std::string_view node, int family, std::string_view labels) const;
 
   [[nodiscard]] std::vector<Series>& series() { return series_; }
   [[nodiscard]] const std::vector<Series>& series() const { return series_; }
