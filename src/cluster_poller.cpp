@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The cluster sources' polling (docs/cluster.md, "Polling"): one round per job every
-// cluster_update_every seconds; a round's sources run in parallel on the shared multi handle
-// and the charts are rendered when the last one is back.
+// cluster_update_every seconds; a round's sources run one after another on one easy handle of
+// the shared multi handle (one connection to the node, not one per source), and the charts are
+// rendered when the last one is back.
 #include "vmq/cluster_poller.h"
 
 #include <curl/curl.h>
@@ -18,6 +19,11 @@ namespace {
 
 constexpr long kTimeoutMarginMs = 50;
 constexpr std::size_t kMaxNotesRemembered = 64;
+// A round's order: the small liveness answers first, so a slow /status.json (it asks every
+// other node) cannot leave them without time.
+constexpr std::array<ClusterSource, kClusterSourceCount> kRoundOrder{
+    ClusterSource::health, ClusterSource::health_listeners_full_cluster, ClusterSource::status_json,
+    ClusterSource::api_cluster_show, ClusterSource::api_listener_show};
 
 // Only health sources answer 503 with a body worth reading (DOWN and its reasons).
 bool body_on_503(ClusterSource s) {
@@ -86,15 +92,15 @@ void clear_part(ClusterSource s, ClusterView& v) {
 }  // namespace
 
 struct ClusterJobs::Job {
-  // One source: its easy handle's index and the body, received whatever the HTTP status.
+  // One source: its URL and the body, received whatever the HTTP status.
   struct Source final : BodyConsumer {
     ClusterSource id{};
     bool configured = false;  // enabled and its URL accepted
-    std::size_t http = 0;
-    std::string url;
-    bool missing = false;  // 404/401: not polled until reprobe_at
+    std::string request;      // the URL requested
+    std::string url;          // the same, as logs show it (redacted)
+    bool missing = false;     // 404/401: not polled until reprobe_at
     std::int64_t reprobe_at = 0;
-    bool in_round = false;  // started in the current round, answer pending
+    bool in_round = false;  // in the current round, its answer not handled yet
     std::int64_t last_log_us = -kClusterLogEveryUs;
     std::size_t failures_since_log = 0;
     bool failing = false;
@@ -108,11 +114,15 @@ struct ClusterJobs::Job {
   // Netdata stores whole per-second points instead of interpolating between 10-second ones
   // (which gave an alert value of 0.09 nodes and moved changes by up to an interval).
   Job(const JobConfig& c, std::string_view type, int every, int job_every)
-      : name(c.name), every_s(every), charts(c.name, std::string(type), job_every) {}
+      : name(c.name), every_s(every), job_every_s(job_every), charts(c.name, std::string(type), job_every) {}
 
   std::string name;
   int every_s;
+  int job_every_s;
   long timeout_ms = 1000;
+  std::optional<std::size_t> http;     // the handle every source of the job uses
+  std::optional<std::size_t> current;  // the source in flight
+  std::int64_t round_deadline_us = 0;  // a round ends before the next one is due
   std::array<Source, kClusterSourceCount> sources;
   ClusterView view;  // being filled by the current round
   std::array<SourceState, kClusterSourceCount> state{};
@@ -164,23 +174,26 @@ std::size_t ClusterJobs::add(const JobConfig& c, std::string_view chart_type, in
       log::error(c.name, "cluster source " + std::string(spec.key) + " not polled: " + why);
       continue;
     }
-    JobConfig source_cfg = c;
-    source_cfg.url = u.url;
-    userinfo_as_basic_auth(source_cfg, c.url);
-    // A redirect could lead to any path, /api/v1's destructive commands included: never followed.
-    source_cfg.not_follow_redirects = true;
-    source_cfg.max_body_size = std::min(c.max_body_size, ClusterLimits{}.max_body_bytes);
-    try {
-      s.http = http_.add_job(source_cfg);
-    } catch (const ConfigError& e) {
-      log::error(c.name, "cluster source " + std::string(spec.key) + " not polled: " + e.what());
-      continue;
+    if (!job->http) {
+      // The job's handle, made with the first source's URL; the others differ only in it.
+      JobConfig source_cfg = c;
+      source_cfg.url = u.url;
+      userinfo_as_basic_auth(source_cfg, c.url);
+      // A redirect could lead to any path, /api/v1's destructive commands included: never followed.
+      source_cfg.not_follow_redirects = true;
+      source_cfg.max_body_size = std::min(c.max_body_size, ClusterLimits{}.max_body_bytes);
+      try {
+        job->http = http_.add_job(source_cfg);
+      } catch (const ConfigError& e) {
+        log::error(c.name, "cluster source " + std::string(spec.key) + " not polled: " + e.what());
+        continue;
+      }
+      if (by_http_.size() <= *job->http) by_http_.resize(*job->http + 1, nullptr);
+      by_http_[*job->http] = job.get();
     }
-    http_.set_body_consumer(s.http, &s);
     s.configured = true;
+    s.request = u.url;
     s.url = redact_url(u.url);
-    if (by_http_.size() <= s.http) by_http_.resize(s.http + 1, {nullptr, 0});
-    by_http_[s.http] = {job.get(), static_cast<std::size_t>(spec.id)};
     polled += (polled.empty() ? "" : ", ") + std::string(spec.path);
   }
   if (!polled.empty()) {
@@ -203,36 +216,72 @@ std::optional<std::string> ClusterJobs::version(std::size_t job) const {
   return jobs_[job]->version;
 }
 
-void ClusterJobs::tick(std::int64_t now) {
-  for (auto& jp : jobs_) {
-    Job& job = *jp;
-    // Not before the job's first good scrape: it names the node (which /status.json entry is
-    // this one), and a job that never answers (autodetection_retry) polls nothing else either.
-    if (job.local_node.empty()) continue;
-    if (job.started && now < job.next_round_us) continue;
-    if (job.pending > 0) continue;  // the last round is still out (cannot outlive its timeout)
-    job.started = true;
-    job.next_round_us = now + static_cast<std::int64_t>(job.every_s) * 1'000'000;
-    for (Job::Source& s : job.sources) {
-      const auto i = static_cast<std::size_t>(s.id);
-      job.state[i] = SourceState::off;
-      if (!s.configured) continue;
-      if (s.missing && now < s.reprobe_at) continue;
-      job.state[i] = s.missing ? SourceState::off : SourceState::failed;  // until its answer says more
-      s.in_round = true;
-      ++job.pending;
-      http_.start(s.http, job.timeout_ms);
+void ClusterJobs::after_scrape(std::size_t job_idx, std::int64_t now) {
+  if (job_idx >= jobs_.size()) return;
+  Job& job = *jobs_[job_idx];
+  // Not before the job's first good scrape: it names the node (which /status.json entry is
+  // this one), and a job that never answers (autodetection_retry) polls nothing else either.
+  if (job.local_node.empty()) return;
+  if (job.started && now < job.next_round_us) return;
+  if (job.pending > 0) return;  // the last round is still out (cannot outlive its timeout)
+  job.started = true;
+  const std::int64_t every_us = static_cast<std::int64_t>(job.every_s) * 1'000'000;
+  // Due half a job interval early: the scrape ending just after it starts the next round, so
+  // rounds keep their cadence instead of slipping a tick whenever a scrape ends a little early.
+  job.next_round_us = now + every_us - static_cast<std::int64_t>(job.job_every_s) * 500'000;
+  job.round_deadline_us = now + every_us - kTimeoutMarginMs * 1000;
+  for (Job::Source& s : job.sources) {
+    const auto i = static_cast<std::size_t>(s.id);
+    job.state[i] = SourceState::off;
+    if (!s.configured) continue;
+    if (s.missing && now < s.reprobe_at) continue;
+    job.state[i] = s.missing ? SourceState::off : SourceState::failed;  // until its answer says more
+    s.in_round = true;
+    ++job.pending;
+  }
+  start_next(job, now);
+}
+
+// Starts the round's next source, or ends the round when none is left. A source the round has
+// no time left for fails without a request (the round must end before the next one is due).
+void ClusterJobs::start_next(Job& job, std::int64_t now) {
+  for (const ClusterSource id : kRoundOrder) {
+    Job::Source& s = job.sources[static_cast<std::size_t>(id)];
+    if (!s.in_round) continue;
+    const long left_ms = static_cast<long>((job.round_deadline_us - now) / 1000);
+    if (left_ms < 1) {
+      FetchResult r;
+      r.error = "not requested: the round's " + std::to_string(job.every_s) +
+                " s were used up by the sources before it (cluster_update_every)";
+      finish(job, static_cast<std::size_t>(id), r, now);
+      continue;
     }
+    job.current = static_cast<std::size_t>(id);
+    http_.set_url(*job.http, s.request);
+    http_.set_body_consumer(*job.http, &s);
+    http_.start(*job.http, std::min(job.timeout_ms, left_ms));
+    return;
   }
 }
 
 bool ClusterJobs::on_done(std::size_t idx, const FetchResult& r, std::int64_t now) {
-  if (idx >= by_http_.size() || by_http_[idx].first == nullptr) return false;
-  Job& job = *by_http_[idx].first;
-  Job::Source& s = job.sources[by_http_[idx].second];
+  if (idx >= by_http_.size() || by_http_[idx] == nullptr) return false;
+  Job& job = *by_http_[idx];
+  if (!job.current) return true;  // an aborted transfer's late report
+  const std::size_t source = *job.current;
+  job.current.reset();
+  finish(job, source, r, now);
+  start_next(job, now);
+  return true;
+}
+
+// One source's answer (or failure) in the current round; the round is shown once all are in.
+void ClusterJobs::finish(Job& job, std::size_t source, const FetchResult& r, std::int64_t now) {
+  Job::Source& s = job.sources[source];
   const ClusterSourceSpec& spec = cluster_source_spec(s.id);
   const auto i = static_cast<std::size_t>(s.id);
-  if (!s.in_round) return true;  // an aborted transfer's late report
+  const std::size_t idx = *job.http;
+  if (!s.in_round) return;
   s.in_round = false;
 
   const std::string what = std::string(spec.key) + " (" + s.url + ")";
@@ -303,7 +352,6 @@ bool ClusterJobs::on_done(std::size_t idx, const FetchResult& r, std::int64_t no
     job.shown_state = job.state;
     job.have_round = true;
   }
-  return true;
 }
 
 void ClusterJobs::render(std::size_t job, std::int64_t now_mono_us, std::string& out) {

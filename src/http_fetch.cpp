@@ -759,6 +759,14 @@ void HttpClient::start(std::size_t idx, long timeout_ms) {
   ++impl_->in_flight;
 }
 
+void HttpClient::set_url(std::size_t idx, std::string_view url) {
+  if (idx >= impl_->jobs.size()) return;
+  Impl::Job& job = *impl_->jobs[idx];
+  if (job.url == url) return;
+  job.url.assign(url);
+  job.origin = origin_of(job.url.c_str());
+}
+
 void HttpClient::set_body_consumer(std::size_t idx, BodyConsumer* consumer) {
   if (idx < impl_->jobs.size()) impl_->jobs[idx]->consumer = consumer;
 }

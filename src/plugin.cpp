@@ -384,6 +384,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     if (ok) job.last_good_mono = clock.mono_us();
     if (ok && job.scrape.n_nodes > 0) cluster.set_local_node(job.cluster, job.scrape.nodes[0].node);
     cluster.render(job.cluster, clock.mono_us(), out);
+    cluster.after_scrape(job.cluster, clock.mono_us());
     autodetection_result(job.cfg.name, job.detect, ok, clock.mono_us(), config.autodetection_retry);
     if (out.size() >= kFlushAt && !stdout_closed) {
       stdout_closed = !write_all(options.out_fd, out);
@@ -412,7 +413,6 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
       }
       next_wall = std::min(next_wall, j->schedule.next_wall_us());
     }
-    cluster.tick(now_mono);
     const auto wait_ms =
         static_cast<int>(std::clamp<std::int64_t>((next_wall - clock.wall_us() + 999) / 1000, 0, 1000));
     http.poll(wait_ms, on_done, functions.wait_fd());

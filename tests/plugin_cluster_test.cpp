@@ -211,5 +211,47 @@ TEST(PluginCluster, NeverRequestsAPathOutsideTheAllowList) {
   EXPECT_NE(plugin.err().find("HTTP 302"), std::string::npos) << plugin.err();
 }
 
+// A job's sources go one after another over one connection (the node sees one more connection
+// per plugin at most, not one per source), and each round asks for every enabled source.
+TEST(PluginCluster, ARoundsSourcesShareOneConnection) {
+  const auto body = testing::fixture("vernemq-2x.txt");
+  std::mutex mu;
+  std::vector<std::string> targets;
+  loopback::Server server([&](const loopback::Request& req) {
+    {
+      std::lock_guard lock(mu);
+      targets.push_back(req.target);
+    }
+    loopback::Response r;
+    if (req.target == "/metrics") {
+      r.body = body;
+    } else if (req.target == "/status.json") {
+      r.body = "[]";
+    } else {
+      r.body = R"({"status":"OK"})";
+    }
+    return r;
+  });
+  TempDir dir;
+  const std::string conf =
+      dir.write("vernemq.conf", "jobs:\n" + testing::job_yaml("a", server.url(), "    cluster_update_every: 1\n"));
+  Subprocess plugin({VMQ_PLUGIN_PATH, "1", "--config", conf});
+  const auto asked = [&](const char* path) {
+    std::lock_guard lock(mu);
+    return static_cast<std::size_t>(std::count(targets.begin(), targets.end(), path));
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (asked("/status.json") < 4 && std::chrono::steady_clock::now() < deadline) plugin.pump(200ms);
+  const NetdataValidator v = stop_and_validate(plugin);
+  ASSERT_TRUE(v.ok()) << v.error_report();
+  ASSERT_GE(asked("/status.json"), 4u) << plugin.err();
+  // Every round asked for all three default sources (a round starts only when the last is done).
+  EXPECT_GE(asked("/health"), asked("/status.json"));
+  EXPECT_GE(asked("/health/listeners_full_cluster"), asked("/status.json"));
+  // /metrics' connection, and one for the cluster sources when a round overlaps a scrape: three
+  // sources started together would need three.
+  EXPECT_LE(server.connections_accepted(), 2u);
+}
+
 }  // namespace
 }  // namespace vmq

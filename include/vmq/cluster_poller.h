@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// Polls every job's cluster sources through the plugin's HttpClient (its own easy handle per
-// source, on the same multi handle as /metrics) every `cluster_update_every` seconds, parses
+// Polls every job's cluster sources through the plugin's HttpClient (one easy handle per job for
+// all its sources, on the same multi handle as /metrics) every `cluster_update_every` seconds, parses
 // the answers into the job's ClusterView, and renders the last complete round's charts at each
 // of the job's ticks. The metrics never wait for it: a round's transfers run beside the scrapes.
 #pragma once
@@ -40,8 +40,10 @@ class ClusterJobs {
   // `vernemq` Function.
   [[nodiscard]] std::optional<std::string> version(std::size_t job) const;
 
-  // Starts the rounds that are due (never a source still in flight).
-  void tick(std::int64_t now_mono_us);
+  // The job's /metrics transfer has just ended: starts its round if one is due (never while a
+  // source is still in flight). Then, not at a timer of its own, the connection /metrics used
+  // is idle and the round reuses it: one connection per node, not two.
+  void after_scrape(std::size_t job, std::int64_t now_mono_us);
 
   // A finished transfer: false when `http_idx` is not a cluster source (it is the caller's).
   // When the job's round is complete, it becomes what the charts show.
@@ -53,9 +55,12 @@ class ClusterJobs {
 
  private:
   struct Job;
+  void start_next(Job& job, std::int64_t now);
+  void finish(Job& job, std::size_t source, const FetchResult& r, std::int64_t now);
+
   HttpClient& http_;
   std::vector<std::unique_ptr<Job>> jobs_;
-  std::vector<std::pair<Job*, std::size_t>> by_http_;  // http index → (job, source), nullptr: not ours
+  std::vector<Job*> by_http_;  // http index → its job; nullptr: not ours
 };
 
 }  // namespace vmq

@@ -55,6 +55,10 @@ class HttpClient {
   // flight it is aborted first (and reported as failed through poll()).
   void start(std::size_t idx, long timeout_ms);
 
+  // Job `idx`'s transfers start at `url` from its next start() on (a job's cluster sources share
+  // one handle and connection: same host, same credentials, one request after another).
+  void set_url(std::size_t idx, std::string_view url);
+
   [[nodiscard]] bool in_flight(std::size_t idx) const;
   [[nodiscard]] std::size_t in_flight_count() const;
 
