@@ -802,6 +802,13 @@ void HttpClient::redact(std::size_t idx, std::string& text) const {
   redact_secrets(text, job.secrets, job.bearer_token);
 }
 
+bool HttpClient::has_secrets(std::size_t idx) const {
+  if (idx >= impl_->jobs.size()) return false;
+  const Impl::Job& job = *impl_->jobs[idx];
+  return !job.bearer_token_file.empty() || !job.bearer_token.empty() ||
+         std::any_of(job.secrets.begin(), job.secrets.end(), [](const std::string& s) { return !s.empty(); });
+}
+
 // libcurl documents curl_multi_wakeup as callable from any thread. It does not document it as
 // async-signal-safe, but in libcurl 7.68 to 8.x it only checks the handle's magic number and
 // writes one byte with a non-blocking send() to a socketpair (retrying on EINTR); send() is

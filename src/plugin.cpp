@@ -158,6 +158,7 @@ bool labels_are_known(const ScrapedSeries& s, std::string_view labels) {
 // A hostile or compromised server can echo the credentials it was sent into node names or
 // label values; they must not reach Netdata's charts.
 void redact_scrape(const HttpClient& http, std::size_t idx, VerneMQScrape& scrape) {
+  if (!http.has_secrets(idx)) return;  // most jobs: a tenth of a tick's work saved
   for (std::size_t n = 0; n < scrape.n_nodes; ++n) http.redact(idx, scrape.nodes[n].node);
   // Each series' labels on their own (a secret must not be found across two of them); the label
   // text is rebuilt only when something was masked, which changes lengths.

@@ -681,6 +681,28 @@ TEST(HttpFetch, RedactTreatsEveryUserHeaderAndShortSecretsAsWholeTokens) {
   EXPECT_EQ(text, "failed: *** server echoed *** and *** (not hv12, not data)");
 }
 
+// A job without any credential has nothing to mask: the plugin then skips redaction; any
+// credential, in any form, makes it needed.
+TEST(HttpFetch, HasSecretsOnlyWhenTheJobHasSomeCredential) {
+  HttpClient client;
+  EXPECT_FALSE(client.has_secrets(client.add_job(job_for("http://127.0.0.1:9/metrics"))));
+  JobConfig basic = job_for("http://127.0.0.1:9/metrics");
+  basic.username = "u";
+  basic.password = "p4ss";
+  EXPECT_TRUE(client.has_secrets(client.add_job(basic)));
+  EXPECT_TRUE(client.has_secrets(client.add_job(job_for("http://u:p4ss@127.0.0.1:9/metrics"))));
+  JobConfig key = job_for("http://127.0.0.1:9/metrics");
+  key.api_key = "k3y";
+  EXPECT_TRUE(client.has_secrets(client.add_job(key)));
+  JobConfig header = job_for("http://127.0.0.1:9/metrics");
+  header.headers = {{"X-Tenant", "t0k"}};
+  EXPECT_TRUE(client.has_secrets(client.add_job(header)));
+  JobConfig bearer = job_for("http://127.0.0.1:9/metrics");
+  bearer.bearer_token_file = "/nonexistent/token";  // read at each start; known only then
+  EXPECT_TRUE(client.has_secrets(client.add_job(bearer)));
+  EXPECT_FALSE(client.has_secrets(99));
+}
+
 TEST(HttpFetch, RedirectToAnotherHostCarriesNoCredential) {
   for (const std::string mode : {"basic auth", "url userinfo", "bearer token"}) {
     SCOPED_TRACE(mode);

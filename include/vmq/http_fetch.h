@@ -81,6 +81,8 @@ class HttpClient {
   // token last read from its file) by "***", so that what a server echoes back never reaches
   // the output. The rule is redact_secrets() (vmq/redact.h), as in the log.
   void redact(std::size_t idx, std::string& text) const;
+  // False when job `idx` has no credential at all (nothing redact() could mask).
+  [[nodiscard]] bool has_secrets(std::size_t idx) const;
 
  private:
   struct Impl;
