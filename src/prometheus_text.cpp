@@ -9,6 +9,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace vmq::prom {
 
 namespace {
@@ -153,6 +157,26 @@ constexpr std::size_t kScanWords = kScanWidth / 8;
 constexpr std::ptrdiff_t kNameWidth = 16;
 using NameBytes = unsigned char __attribute__((vector_size(kNameWidth)));
 using NameWords = std::uint64_t __attribute__((vector_size(kNameWidth)));
+
+// Bit i set when byte lane i of a comparison result (lanes 0 or all ones) is set.
+inline unsigned lane_bits(NameBytes lanes) {
+#if defined(__SSE2__)
+  return static_cast<unsigned>(_mm_movemask_epi8(reinterpret_cast<__m128i>(lanes)));
+#else
+  if constexpr (std::endian::native == std::endian::little) {
+    // Each word's low lane bits gathered into its top byte by one multiplication.
+    const NameWords words = (NameWords)lanes;
+    const auto pack = [](std::uint64_t w) {
+      return static_cast<unsigned>(((w & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56);
+    };
+    return pack(words[0]) | pack(words[1]) << 8;
+  } else {
+    unsigned bits = 0;
+    for (int i = 0; i < kNameWidth; ++i) bits |= (lanes[i] != 0 ? 1u : 0u) << i;
+    return bits;
+  }
+#endif
+}
 
 // Index (in memory order) of the first all-ones byte lane of a non-zero word.
 inline int first_lane(std::uint64_t word) {
@@ -299,35 +323,30 @@ class LineParser {
       NameBytes ok =
           (NameBytes)((NameBytes)(lower - 'a') < 26) | (NameBytes)((NameBytes)(v - '0') < 10) | (NameBytes)(v == '_');
       if constexpr (kColon) ok |= (NameBytes)(v == ':');
-      const NameWords bad = (NameWords)~ok;
-      if (bad[0] != 0 || bad[1] != 0) {
-        p_ += bad[0] != 0 ? first_lane(bad[0]) : 8 + first_lane(bad[1]);
-        p_ = std::min(p_, end_);
+      if (const unsigned bad = ~lane_bits(ok) & 0xffffu; bad != 0) {
+        p_ = std::min(p_ + std::countr_zero(bad), end_);
         return;
       }
       p_ += kNameWidth;
     }
     skip_while(kColon ? kNameChar : kLabelChar);
   }
-  // Moves p_ to the first '"' or '\\' at or after it, or to the end. Label values are most of a
-  // sample line's bytes: eight are tested at once (a zero-byte test of the word XOR each
-  // character; its lowest flagged byte is always a true match, so the first one is exact).
+  // Moves p_ to the first '"' or '\\' at or after it, or to the end: the rest of a label value
+  // is plain bytes. 16 at a time, as names; the line's end does not stop this scan, so it stops
+  // at the first block that reaches past it.
   void skip_plain_value_bytes() {
-    if constexpr (std::endian::native == std::endian::little) {
-      constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-      constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-      while (end_ - p_ >= 8) {
-        std::uint64_t word;
-        std::memcpy(&word, p_, sizeof word);
-        const std::uint64_t quote = word ^ (kOnes * '"');
-        const std::uint64_t backslash = word ^ (kOnes * '\\');
-        const std::uint64_t hit = (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighBits;
-        if (hit != 0) {
-          p_ += std::countr_zero(hit) / 8;
-          return;
-        }
-        p_ += 8;
+    while (readable_ - p_ >= kNameWidth) {
+      NameBytes v;
+      std::memcpy(&v, p_, sizeof v);
+      if (const unsigned hit = lane_bits((NameBytes)(v == '"') | (NameBytes)(v == '\\')); hit != 0) {
+        p_ = std::min(p_ + std::countr_zero(hit), end_);
+        return;
       }
+      if (end_ - p_ <= kNameWidth) {
+        p_ = end_;
+        return;
+      }
+      p_ += kNameWidth;
     }
     while (p_ != end_ && !has_class(*p_, kValueSpecial)) ++p_;
   }
