@@ -35,7 +35,11 @@ std::optional<std::size_t> family_of(std::string_view name) {
 
 class VerneMQSink final : public prom::SampleSink {
  public:
-  explicit VerneMQSink(VerneMQScrape& out) : out_(out) {}
+  explicit VerneMQSink(VerneMQScrape& out) : out_(out) {
+    // Room for what a VerneMQ body needs, at once (extract_vernemq() makes a sink per body).
+    last_name_.reserve(128);
+    labels_scratch_.reserve(256);
+  }
 
   // A new body: clears `out` (keeping its storage) and what was learnt from the previous body.
   void begin() {
@@ -161,7 +165,8 @@ class VerneMQSink final : public prom::SampleSink {
       return;
     }
     if (out_.n_series == out_.series.size()) out_.series.emplace_back();
-    if (out_.n_series >= labels_hash_.size()) labels_hash_.resize(out_.n_series + 1);
+    // As long as the series' storage (reused from body to body): one allocation, not a doubling.
+    if (out_.n_series >= labels_hash_.size()) labels_hash_.resize(out_.series.capacity());
     labels_hash_[out_.n_series] = hash;
     ScrapedSeries& series = out_.series[out_.n_series];
     series.node = static_cast<std::uint8_t>(node_idx);
@@ -233,7 +238,7 @@ class VerneMQSink final : public prom::SampleSink {
   const prom::Label* canonical_labels(const prom::Sample& s) {
     std::size_t room = 0;  // unescaping never lengthens a value
     for (const prom::Label& l : s.labels) room += l.name.size() + l.raw_value.size() + 2;
-    if (labels_scratch_.size() < room) labels_scratch_.resize(room);
+    if (labels_scratch_.size() < room) labels_scratch_.resize(std::max(room, labels_scratch_.capacity()));
     char* const start = labels_scratch_.data();
     char* at = start;
     const prom::Label* node = nullptr;
