@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace vmq::catalogue {
 namespace {
@@ -564,17 +565,51 @@ std::span<const LeftOut> left_out() { return kLeftOut; }
 std::span<const Family> families() { return kFamilies; }
 std::span<const Chart> charts() { return kCharts; }
 
+namespace {
+
+// A cheap hash for family names: eight bytes at a time (most names are 10 to 40 bytes).
+std::uint64_t name_hash(SV name) {
+  std::uint64_t h = name.size() * 0x9e3779b97f4a7c15ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= name.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, name.data() + i, sizeof w);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+  }
+  std::uint64_t tail = 0;
+  if (name.size() >= 8) {
+    std::memcpy(&tail, name.data() + name.size() - 8, sizeof tail);  // the last 8, overlapping
+  } else {
+    for (; i < name.size(); ++i) tail = tail << 8 | static_cast<unsigned char>(name[i]);
+  }
+  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 32);
+}
+
+// Open addressing, linear probing, at most a quarter full, built once.
+constexpr std::size_t kFamilySlots = 512;
+static_assert(4 * std::size(kFamilies) <= kFamilySlots && std::size(kFamilies) < 0xffff);
+constexpr std::uint16_t kEmptySlot = 0xffff;
+
+}  // namespace
+
 std::optional<std::size_t> find_family(std::string_view name) {
-  // A sorted index, built once: the extraction looks up every sample line's name.
-  static const auto sorted = [] {
-    std::array<std::pair<SV, std::size_t>, std::size(kFamilies)> a{};
-    for (std::size_t i = 0; i < a.size(); ++i) a[i] = {kFamilies[i].name, i};
-    std::sort(a.begin(), a.end());
-    return a;
+  // The extraction looks up every new metric name of a body: one hash and, mostly, one compare.
+  static const auto slots = [] {
+    std::array<std::uint16_t, kFamilySlots> t{};
+    t.fill(kEmptySlot);
+    for (std::size_t f = 0; f < std::size(kFamilies); ++f) {
+      std::size_t i = name_hash(kFamilies[f].name) % kFamilySlots;
+      while (t[i] != kEmptySlot) i = (i + 1) % kFamilySlots;
+      t[i] = static_cast<std::uint16_t>(f);
+    }
+    return t;
   }();
-  const auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<SV, std::size_t>{name, 0});
-  if (it == sorted.end() || it->first != name) return std::nullopt;
-  return it->second;
+  for (std::size_t i = name_hash(name) % kFamilySlots;; i = (i + 1) % kFamilySlots) {
+    const std::uint16_t f = slots[i];
+    if (f == kEmptySlot) return std::nullopt;
+    if (kFamilies[f].name == name) return f;
+  }
 }
 
 std::optional<std::size_t> find_chart(std::string_view id) {

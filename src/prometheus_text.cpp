@@ -9,18 +9,44 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace vmq::prom {
 
 namespace {
 
-constexpr bool is_blank(char c) { return c == ' ' || c == '\t'; }
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-// Metric names: [a-zA-Z_:][a-zA-Z0-9_:]*; label names: [a-zA-Z_][a-zA-Z0-9_]*.
-constexpr bool is_name_start(char c) { return is_alpha(c) || c == '_' || c == ':'; }
-constexpr bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
-constexpr bool is_label_start(char c) { return is_alpha(c) || c == '_'; }
-constexpr bool is_label_char(char c) { return is_label_start(c) || is_digit(c); }
+// One table lookup and a mask test per byte, instead of a chain of comparisons: the name and
+// label loops below run over most bytes of a body.
+enum CharClass : std::uint8_t {
+  kBlank = 1,          // ' ', '\t'
+  kDigit = 2,          // [0-9]
+  kNameStart = 4,      // metric names: [a-zA-Z_:][a-zA-Z0-9_:]*
+  kNameChar = 8,       //
+  kLabelStart = 16,    // label names: [a-zA-Z_][a-zA-Z0-9_]*
+  kLabelChar = 32,     //
+  kValueSpecial = 64,  // what ends a run of plain label-value bytes: '"', '\\'
+};
+constexpr std::array<std::uint8_t, 256> kCharClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    const bool digit = c >= '0' && c <= '9';
+    std::uint8_t k = 0;
+    if (c == ' ' || c == '\t') k |= kBlank;
+    if (digit) k |= kDigit;
+    if (alpha || c == '_' || c == ':') k |= kNameStart | kNameChar;
+    if (digit) k |= kNameChar;
+    if (alpha || c == '_') k |= kLabelStart | kLabelChar;
+    if (digit) k |= kLabelChar;
+    if (c == '"' || c == '\\') k |= kValueSpecial;
+    t[static_cast<std::size_t>(c)] = k;
+  }
+  return t;
+}();
+constexpr bool has_class(char c, std::uint8_t mask) { return (kCharClass[static_cast<unsigned char>(c)] & mask) != 0; }
+constexpr bool is_digit(char c) { return has_class(c, kDigit); }
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -127,6 +153,31 @@ using ScanBytes = char __attribute__((vector_size(kScanWidth)));
 using ScanWords = std::uint64_t __attribute__((vector_size(kScanWidth)));
 constexpr std::size_t kScanWords = kScanWidth / 8;
 
+// Names are scanned 16 bytes at a time (SSE2 on any x86-64, NEON on arm64): most are 10 to 40.
+constexpr std::ptrdiff_t kNameWidth = 16;
+using NameBytes = unsigned char __attribute__((vector_size(kNameWidth)));
+using NameWords = std::uint64_t __attribute__((vector_size(kNameWidth)));
+
+// Bit i set when byte lane i of a comparison result (lanes 0 or all ones) is set.
+inline unsigned lane_bits(NameBytes lanes) {
+#if defined(__SSE2__)
+  return static_cast<unsigned>(_mm_movemask_epi8(reinterpret_cast<__m128i>(lanes)));
+#else
+  if constexpr (std::endian::native == std::endian::little) {
+    // Each word's low lane bits gathered into its top byte by one multiplication.
+    const NameWords words = (NameWords)lanes;
+    const auto pack = [](std::uint64_t w) {
+      return static_cast<unsigned>(((w & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56);
+    };
+    return pack(words[0]) | pack(words[1]) << 8;
+  } else {
+    unsigned bits = 0;
+    for (int i = 0; i < kNameWidth; ++i) bits |= (lanes[i] != 0 ? 1u : 0u) << i;
+    return bits;
+  }
+#endif
+}
+
 // Index (in memory order) of the first all-ones byte lane of a non-zero word.
 inline int first_lane(std::uint64_t word) {
   if constexpr (std::endian::native == std::endian::little) {
@@ -204,13 +255,17 @@ class LineParser {
  public:
   LineParser(SampleSink& sink, ParseStats& stats) : sink_(sink), stats_(stats) {}
 
-  void parse_line(std::string_view line, std::size_t line_no) {
-    line_ = line;
+  // [begin, end) is one line, without its '\n' (or "\r\n"); [end, readable) may be read too
+  // (the rest of the buffer), which lets names be scanned 16 bytes at a time up to the line end.
+  void parse_line(const char* begin, const char* end, const char* readable, std::size_t line_no) {
+    begin_ = begin;
+    end_ = end;
+    readable_ = readable;
+    p_ = begin;
     line_no_ = line_no;
-    pos_ = 0;
     skip_blanks();
-    if (pos_ == line_.size()) return;  // blank line
-    if (line_[pos_] == '#') {
+    if (at_end()) return;  // blank line
+    if (*p_ == '#') {
       parse_comment();
     } else {
       parse_sample();
@@ -220,30 +275,84 @@ class LineParser {
  private:
   void error(const char* message) {
     ++stats_.errors;
-    sink_.on_error(ParseError{line_no_, pos_ + 1, message});
+    sink_.on_error(ParseError{line_no_, static_cast<std::size_t>(p_ - begin_) + 1, message});
   }
-  void skip_blanks() {
-    while (pos_ < line_.size() && is_blank(line_[pos_])) ++pos_;
+  [[nodiscard]] bool at_end() const { return p_ == end_; }
+  void skip_while(std::uint8_t mask) {
+    while (p_ != end_ && has_class(*p_, mask)) ++p_;
   }
-  [[nodiscard]] bool at_end() const { return pos_ >= line_.size(); }
+  void skip_blanks() { skip_while(kBlank); }
+  [[nodiscard]] std::string_view from(const char* start) const { return {start, static_cast<std::size_t>(p_ - start)}; }
   std::string_view take_token() {
-    const std::size_t start = pos_;
-    while (pos_ < line_.size() && !is_blank(line_[pos_])) ++pos_;
-    return line_.substr(start, pos_ - start);
+    const char* start = p_;
+    while (p_ != end_ && !has_class(*p_, kBlank)) ++p_;
+    return from(start);
   }
-  // Reads a metric name at pos_; on failure reports and returns empty.
+  // Reads a metric name at p_; on failure reports and returns empty.
   std::string_view take_metric_name(const char* what_if_missing) {
-    if (at_end() || !is_name_start(line_[pos_])) {
+    if (at_end() || !has_class(*p_, kNameStart)) {
       error(what_if_missing);
       return {};
     }
-    const std::size_t start = pos_;
-    while (pos_ < line_.size() && is_name_char(line_[pos_])) ++pos_;
-    return line_.substr(start, pos_ - start);
+    const char* start = p_++;
+    skip_name_chars<true>();
+    return from(start);
+  }
+  // What VerneMQ writes, in one pass: a token of 1 to 19 digits is read as parse_value() reads
+  // it, and p_ moves past it. Anything else: false, p_ unmoved.
+  bool take_integer(Value& v) {
+    const char* q = p_;
+    std::uint64_t u = 0;
+    for (; q != end_ && q - p_ < 19 && is_digit(*q); ++q) u = u * 10 + static_cast<std::uint64_t>(*q - '0');
+    if (q == p_ || (q != end_ && !has_class(*q, kBlank))) return false;
+    v.as_u64 = u;
+    v.as_double = static_cast<double>(u);
+    v.is_u64 = true;
+    p_ = q;
+    return true;
+  }
+  // Moves p_ past [a-zA-Z0-9_] (and ':' when kColon: metric names), 16 bytes at a time while the
+  // buffer has them: names are a third of a body's bytes. A line's end ('\r', '\n') is no name
+  // character, so the vector scan stops there; p_ is still kept within the line.
+  template <bool kColon>
+  void skip_name_chars() {
+    while (readable_ - p_ >= kNameWidth) {
+      NameBytes v;
+      std::memcpy(&v, p_, sizeof v);
+      const NameBytes lower = v | 0x20;  // 'A'-'Z' → 'a'-'z'; no other byte becomes a letter
+      NameBytes ok =
+          (NameBytes)((NameBytes)(lower - 'a') < 26) | (NameBytes)((NameBytes)(v - '0') < 10) | (NameBytes)(v == '_');
+      if constexpr (kColon) ok |= (NameBytes)(v == ':');
+      if (const unsigned bad = ~lane_bits(ok) & 0xffffu; bad != 0) {
+        p_ = std::min(p_ + std::countr_zero(bad), end_);
+        return;
+      }
+      p_ += kNameWidth;
+    }
+    skip_while(kColon ? kNameChar : kLabelChar);
+  }
+  // Moves p_ to the first '"' or '\\' at or after it, or to the end: the rest of a label value
+  // is plain bytes. 16 at a time, as names; the line's end does not stop this scan, so it stops
+  // at the first block that reaches past it.
+  void skip_plain_value_bytes() {
+    while (readable_ - p_ >= kNameWidth) {
+      NameBytes v;
+      std::memcpy(&v, p_, sizeof v);
+      if (const unsigned hit = lane_bits((NameBytes)(v == '"') | (NameBytes)(v == '\\')); hit != 0) {
+        p_ = std::min(p_ + std::countr_zero(hit), end_);
+        return;
+      }
+      if (end_ - p_ <= kNameWidth) {
+        p_ = end_;
+        return;
+      }
+      p_ += kNameWidth;
+    }
+    while (p_ != end_ && !has_class(*p_, kValueSpecial)) ++p_;
   }
 
   void parse_comment() {
-    ++pos_;  // '#'
+    ++p_;  // '#'
     skip_blanks();
     const std::string_view keyword = take_token();
     const bool help = keyword == "HELP";
@@ -255,17 +364,17 @@ class LineParser {
     }
     skip_blanks();
     if (take_metric_name("expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) after HELP/TYPE").empty()) return;
-    if (!at_end() && !is_blank(line_[pos_])) {
+    if (!at_end() && !has_class(*p_, kBlank)) {
       error("invalid character in metric name; expected [a-zA-Z0-9_:]");
       return;
     }
     if (help) return;  // the docstring is free text
     skip_blanks();
-    const std::size_t type_pos = pos_;
+    const char* type_pos = p_;
     const std::string_view t = take_token();
     skip_blanks();
     if (t != "counter" && t != "gauge" && t != "histogram" && t != "summary" && t != "untyped") {
-      pos_ = type_pos;
+      p_ = type_pos;
       error("expected a metric type: counter, gauge, histogram, summary or untyped");
       return;
     }
@@ -279,7 +388,7 @@ class LineParser {
       error("expected a value after the metric name");
       return;
     }
-    if (line_[pos_] != '{' && !is_blank(line_[pos_])) {
+    if (*p_ != '{' && !has_class(*p_, kBlank)) {
       error("invalid character in metric name; expected [a-zA-Z0-9_:], '{' or a space");
       return;
     }
@@ -288,15 +397,15 @@ class LineParser {
       return;
     }
     // Like Prometheus' own parser, blanks may separate the name from '{'.
-    const std::size_t after_name = pos_;
+    const char* after_name = p_;
     skip_blanks();
-    if (at_end() || line_[pos_] != '{') pos_ = after_name;
+    if (at_end() || *p_ != '{') p_ = after_name;
     std::size_t n_labels = 0;
-    if (!at_end() && line_[pos_] == '{') {
-      ++pos_;
+    if (!at_end() && *p_ == '{') {
+      ++p_;
       if (!parse_labels(n_labels)) return;
     }
-    if (at_end() || !is_blank(line_[pos_])) {
+    if (at_end() || !has_class(*p_, kBlank)) {
       error(at_end() ? "expected a value" : "expected a space before the value");
       return;
     }
@@ -306,17 +415,17 @@ class LineParser {
       return;
     }
     Sample sample;
-    const std::size_t value_pos = pos_;
-    if (!parse_value(take_token(), sample.value)) {
-      pos_ = value_pos;
+    const char* value_pos = p_;
+    if (!take_integer(sample.value) && !parse_value(take_token(), sample.value)) {
+      p_ = value_pos;
       error("invalid value; expected a number, NaN, +Inf or -Inf");
       return;
     }
     skip_blanks();
     if (!at_end()) {
-      const std::size_t ts_pos = pos_;
+      const char* ts_pos = p_;
       if (!parse_timestamp(take_token(), sample.timestamp_ms)) {
-        pos_ = ts_pos;
+        p_ = ts_pos;
         error("invalid timestamp; expected an integer number of milliseconds");
         return;
       }
@@ -341,76 +450,81 @@ class LineParser {
         error("expected a label name or '}'");
         return false;
       }
-      if (line_[pos_] == '}') {
-        ++pos_;
+      if (*p_ == '}') {
+        ++p_;
         return true;
       }
-      if (!is_label_start(line_[pos_])) {
+      if (!has_class(*p_, kLabelStart)) {
         error("expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'");
         return false;
       }
-      const std::size_t name_start = pos_;
-      while (pos_ < line_.size() && is_label_char(line_[pos_])) ++pos_;
-      const std::string_view label_name = line_.substr(name_start, pos_ - name_start);
-      skip_blanks();
-      if (at_end() || line_[pos_] != '=') {
-        error("expected '=' after the label name");
-        return false;
+      const char* name_start = p_++;
+      skip_name_chars<false>();
+      const std::string_view label_name = from(name_start);
+      if (end_ - p_ >= 2 && p_[0] == '=' && p_[1] == '"') {
+        p_ += 2;  // the usual shape, name="value", without blanks
+      } else {
+        skip_blanks();
+        if (at_end() || *p_ != '=') {
+          error("expected '=' after the label name");
+          return false;
+        }
+        ++p_;
+        skip_blanks();
+        if (at_end() || *p_ != '"') {
+          error("expected '\"' to open the label value");
+          return false;
+        }
+        ++p_;
       }
-      ++pos_;
-      skip_blanks();
-      if (at_end() || line_[pos_] != '"') {
-        error("expected '\"' to open the label value");
-        return false;
-      }
-      ++pos_;
-      const std::size_t value_start = pos_;
+      const char* value_start = p_;
       bool escapes = false;
       for (;;) {
+        skip_plain_value_bytes();
         if (at_end()) {
           error("unterminated label value; expected a closing '\"'");
           return false;
         }
-        const char c = line_[pos_];
-        if (c == '"') break;
-        if (c == '\\') {
-          if (pos_ + 1 >= line_.size() ||
-              (line_[pos_ + 1] != '\\' && line_[pos_ + 1] != '"' && line_[pos_ + 1] != 'n')) {
-            error("invalid escape in label value; expected \\\\, \\\" or \\n");
-            return false;
-          }
-          escapes = true;
-          pos_ += 2;
-          continue;
+        if (*p_ == '"') break;
+        // A backslash.
+        if (end_ - p_ < 2 || (p_[1] != '\\' && p_[1] != '"' && p_[1] != 'n')) {
+          error("invalid escape in label value; expected \\\\, \\\" or \\n");
+          return false;
         }
-        ++pos_;
+        escapes = true;
+        p_ += 2;
       }
-      const std::string_view raw = line_.substr(value_start, pos_ - value_start);
-      ++pos_;  // closing quote
+      const std::string_view raw = from(value_start);
+      ++p_;  // closing quote
       for (std::size_t i = 0; i < n; ++i) {
         if (labels_[i].name == label_name) {
-          pos_ = name_start;
+          p_ = name_start;
           error("duplicate label name in one sample");
           return false;
         }
       }
       if (n == kMaxLabels) {
-        pos_ = name_start;
+        p_ = name_start;
         error("too many labels on one sample; at most 64 are accepted");
         return false;
       }
-      labels_[n++] = Label{label_name, raw, escapes};
+      // Field by field: GCC builds a whole Label on the stack and reloads it in 16-byte halves,
+      // which stalls on store forwarding (a third of the parse's cycles).
+      Label& label = labels_[n++];
+      label.name = label_name;
+      label.raw_value = raw;
+      label.has_escapes = escapes;
       skip_blanks();
       if (at_end()) {
         error("expected ',' or '}' after a label");
         return false;
       }
-      if (line_[pos_] == ',') {
-        ++pos_;
+      if (*p_ == ',') {
+        ++p_;
         continue;
       }
-      if (line_[pos_] == '}') {
-        ++pos_;
+      if (*p_ == '}') {
+        ++p_;
         return true;
       }
       error("expected ',' or '}' after a label");
@@ -420,9 +534,11 @@ class LineParser {
 
   SampleSink& sink_;
   ParseStats& stats_;
-  std::string_view line_;
+  const char* begin_ = nullptr;  // the line being parsed
+  const char* end_ = nullptr;
+  const char* p_ = nullptr;  // where it is read; never past end_
+  const char* readable_ = nullptr;
   std::size_t line_no_ = 0;
-  std::size_t pos_ = 0;
   std::array<Label, kMaxLabels> labels_{};
 };
 
@@ -479,9 +595,8 @@ void parse_lines(LineParser& parser, SampleSink& sink, ParseStats& stats, std::s
     const char* nl =
         static_cast<const char*>(std::memchr(line_start, '\n', static_cast<std::size_t>(end - line_start)));
     const char* line_end = nl != nullptr ? nl : end;
-    std::string_view line(line_start, static_cast<std::size_t>(line_end - line_start));
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // tolerate \r\n
-    parser.parse_line(line, line_no);
+    const char* content_end = line_end != line_start && line_end[-1] == '\r' ? line_end - 1 : line_end;  // \r\n
+    parser.parse_line(line_start, content_end, end, line_no);
     p = nl != nullptr ? nl + 1 : end;
     const std::span<const std::string_view> now = sink.line_filters();
     const std::span<const std::string_view> capped = now.first(std::min(now.size(), kMaxLineFilters));

@@ -35,7 +35,11 @@ std::optional<std::size_t> family_of(std::string_view name) {
 
 class VerneMQSink final : public prom::SampleSink {
  public:
-  explicit VerneMQSink(VerneMQScrape& out) : out_(out) {}
+  explicit VerneMQSink(VerneMQScrape& out) : out_(out) {
+    // Room for what a VerneMQ body needs, at once (extract_vernemq() makes a sink per body).
+    last_name_.reserve(128);
+    labels_scratch_.reserve(256);
+  }
 
   // A new body: clears `out` (keeping its storage) and what was learnt from the previous body.
   void begin() {
@@ -127,26 +131,31 @@ class VerneMQSink final : public prom::SampleSink {
       problem(s, "has a value that is not a finite number; ignored");
       return;
     }
-    if (family.name == kSystemWallclock && !s.value.is_u64) {
+    const std::size_t f = *family_;
+    if (f == wallclock_family_ && !s.value.is_u64) {
       // It tells a restart from a gap: a made-up value would be worse than none.
       problem(s, "has a value that is not a whole number of milliseconds; ignored");
       return;
     }
-    const std::size_t node_idx = find_node(unescaped(s.label(kLabelNode), node_scratch_), s);
+    const prom::Label* node_label = canonical_labels(s);
+    const std::string_view labels(labels_scratch_.data(), labels_size_);
+    const std::size_t node_idx = find_node(unescaped(node_label, node_scratch_), s);
     if (node_idx == kNoNode) return;
     NodeMetrics& node = out_.nodes[node_idx];
     // Per-node values that only inform (restart detection, the `vernemq` Function).
-    if (family.name == kSystemWallclock && s.value.is_u64) {
+    if (f == wallclock_family_ && s.value.is_u64) {
       node.wallclock_ms = s.value.as_u64;
       node.has_wallclock = true;
-    } else if (family.name == kTotalActiveConnections && s.value.is_u64) {
+    } else if (f == connections_family_ && s.value.is_u64) {
       node.connections = s.value.as_u64;
       node.has_connections = true;
     }
-    canonical_labels(s);
-    const std::size_t f = *family_;
+    // Repeats are told by a hash of the labels first: a family's series are compared with
+    // every earlier one of their node, and reason-code families have up to 29.
+    const std::uint64_t hash = labels_hash(labels);
     for (std::int32_t i = node.last_of_family[f]; i >= 0; i = out_.series[static_cast<std::size_t>(i)].prev_same) {
-      if (out_.labels(out_.series[static_cast<std::size_t>(i)]) == labels_scratch_) {
+      if (labels_hash_[static_cast<std::size_t>(i)] == hash &&
+          out_.labels(out_.series[static_cast<std::size_t>(i)]) == labels) {
         problem(s, "repeats a series already seen (same node and labels); the repeat is ignored");
         return;
       }
@@ -156,12 +165,15 @@ class VerneMQSink final : public prom::SampleSink {
       return;
     }
     if (out_.n_series == out_.series.size()) out_.series.emplace_back();
+    // As long as the series' storage (reused from body to body): one allocation, not a doubling.
+    if (out_.n_series >= labels_hash_.size()) labels_hash_.resize(out_.series.capacity());
+    labels_hash_[out_.n_series] = hash;
     ScrapedSeries& series = out_.series[out_.n_series];
     series.node = static_cast<std::uint8_t>(node_idx);
     series.family = static_cast<std::uint16_t>(f);
     series.labels_at = static_cast<std::uint32_t>(out_.label_text.size());
-    series.labels_size = static_cast<std::uint32_t>(labels_scratch_.size());
-    out_.label_text.append(labels_scratch_);
+    series.labels_size = static_cast<std::uint32_t>(labels.size());
+    out_.label_text.append(labels);
     series.value = s.value.as_double;
     series.u64 = s.value.as_u64;
     series.is_u64 = s.value.is_u64;
@@ -220,20 +232,53 @@ class VerneMQSink final : public prom::SampleSink {
     return out_.n_nodes++;
   }
 
-  // Every label but `node`, unescaped, as catalogue::label_value() reads them.
-  void canonical_labels(const prom::Sample& s) {
-    labels_scratch_.clear();
+  // Writes every label but `node`, unescaped, as catalogue::label_value() reads them, to
+  // labels_scratch_ (its first labels_size_ bytes); returns the `node` label (the first, as
+  // Sample::label finds it), or nullptr. The scratch only grows: no allocation once warm.
+  const prom::Label* canonical_labels(const prom::Sample& s) {
+    std::size_t room = 0;  // unescaping never lengthens a value
+    for (const prom::Label& l : s.labels) room += l.name.size() + l.raw_value.size() + 2;
+    if (labels_scratch_.size() < room) labels_scratch_.resize(std::max(room, labels_scratch_.capacity()));
+    char* const start = labels_scratch_.data();
+    char* at = start;
+    const prom::Label* node = nullptr;
     for (const prom::Label& l : s.labels) {
-      if (l.name == kLabelNode) continue;
-      if (!labels_scratch_.empty()) labels_scratch_.push_back(catalogue::kLabelSeparator);
-      labels_scratch_.append(l.name);
-      labels_scratch_.push_back('=');
+      if (l.name == kLabelNode) {
+        if (node == nullptr) node = &l;
+        continue;
+      }
+      if (at != start) *at++ = catalogue::kLabelSeparator;
+      std::memcpy(at, l.name.data(), l.name.size());
+      at += l.name.size();
+      *at++ = '=';
       if (l.has_escapes) {
-        prom::append_unescaped(l.raw_value, labels_scratch_);
+        const std::string_view v = unescaped(&l, value_scratch_);
+        std::memcpy(at, v.data(), v.size());
+        at += v.size();
       } else {
-        labels_scratch_.append(l.raw_value);
+        std::memcpy(at, l.raw_value.data(), l.raw_value.size());
+        at += l.raw_value.size();
       }
     }
+    labels_size_ = static_cast<std::size_t>(at - start);
+    return node;
+  }
+
+  static std::uint64_t labels_hash(std::string_view t) {
+    std::uint64_t h = t.size() * 0x9e3779b97f4a7c15ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= t.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, t.data() + i, sizeof w);
+      h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    }
+    std::uint64_t tail = 0;
+    if (t.size() >= 8) {
+      std::memcpy(&tail, t.data() + t.size() - 8, sizeof tail);  // the last 8, overlapping
+    } else {
+      for (; i < t.size(); ++i) tail = tail << 8 | static_cast<unsigned char>(t[i]);
+    }
+    return (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
   }
 
   void problem(const prom::Sample& s, const char* what) {
@@ -244,13 +289,19 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
   static constexpr std::size_t kNoNode = static_cast<std::size_t>(-1);
+  // Families whose values also fill NodeMetrics.
+  const std::size_t wallclock_family_ = catalogue::find_family(kSystemWallclock).value_or(kNoNode);
+  const std::size_t connections_family_ = catalogue::find_family(kTotalActiveConnections).value_or(kNoNode);
 
   VerneMQScrape& out_;
   std::optional<std::size_t> family_;  // the catalogue family of the line being parsed
   std::string last_name_;              // the metric name family_ was found for
   std::string node_scratch_;
-  std::string labels_scratch_;
-  std::size_t last_found_at_ = 0;  // where the last noted name starts in found_names
+  std::string labels_scratch_;  // canonical_labels() writes here
+  std::string value_scratch_;
+  std::size_t labels_size_ = 0;
+  std::vector<std::uint64_t> labels_hash_;  // per series of out_: labels_hash() of its labels
+  std::size_t last_found_at_ = 0;           // where the last noted name starts in found_names
   std::size_t found_count_ = 0;
   std::optional<std::string> expected_prefix_;  // kept from body to body
   bool begun_expecting_ = false;                // this body began with a prefix expected

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <array>
-
+#include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -562,6 +565,396 @@ TEST(PrometheusTextStream, BeginForgetsAnUnfinishedBody) {
   EXPECT_EQ(second.samples[0].line, 1u);
   stream.feed("c 3\n");  // after finish(), without begin(): ignored
   EXPECT_EQ(second.samples.size(), 1u);
+}
+
+// ---- Differential: the production tokeniser against a plain reference ------------------------
+// The reference below reads a line the obvious way (an index, one character test at a time, the
+// whole value token handed to from_chars) and says the same things in the same words. The
+// production parser scans in blocks and takes shortcuts for VerneMQ's usual shapes; over many
+// generated and corrupted bodies both must report the same samples, errors and counts.
+
+namespace ref {
+
+bool blank(char c) { return c == ' ' || c == '\t'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool name_start(char c) { return alpha(c) || c == '_' || c == ':'; }
+bool name_char(char c) { return name_start(c) || digit(c); }
+bool label_start(char c) { return alpha(c) || c == '_'; }
+bool label_char(char c) { return label_start(c) || digit(c); }
+
+bool lower_equals(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
+  }
+  return true;
+}
+
+// Go's ParseFloat, as the format's reference implementation reads a value.
+bool value(std::string_view t, Value& v) {
+  if (t.empty()) return false;
+  std::uint64_t u = 0;
+  if (const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), u);
+      digit(t[0]) && ec == std::errc() && p == t.data() + t.size()) {
+    v = Value{static_cast<double>(u), u, true};
+    return true;
+  }
+  double d = 0;
+  const bool sign = !t.empty() && (t[0] == '+' || t[0] == '-');
+  const std::string_view body = sign ? t.substr(1) : t;
+  if (lower_equals(body, "inf") || lower_equals(body, "infinity")) {
+    d = t[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+  } else if (!sign && lower_equals(body, "nan")) {
+    d = std::nan("");
+  } else {
+    const std::string_view num = t[0] == '+' && t.size() > 1 ? t.substr(1) : t;
+    if (num[0] == '+' || (sign && num.size() != t.size() && num[0] == '-')) return false;
+    const auto [p, ec] = std::from_chars(num.data(), num.data() + num.size(), d);
+    if (p != num.data() + num.size()) return false;
+    if (ec == std::errc::result_out_of_range) {
+      d = num[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+    } else if (ec != std::errc()) {
+      return false;
+    }
+  }
+  v.as_double = d;
+  v.is_u64 = std::isfinite(d) && d >= 0 && d < 18446744073709551616.0 && std::floor(d) == d;
+  v.as_u64 = v.is_u64 ? static_cast<std::uint64_t>(d) : 0;
+  return true;
+}
+
+// What a sink was told, in order: samples and errors as text, so they compare in one vector.
+struct Told {
+  std::vector<std::string> events;
+  std::vector<std::size_t> stats;  // lines, samples, skipped, filtered, errors, unterminated
+};
+
+std::string sample_text(std::string_view name, const std::vector<Label>& labels, const Value& v, bool has_ts,
+                        std::int64_t ts, std::size_t line) {
+  std::string t = "S " + std::to_string(line) + " " + std::string(name);
+  for (const Label& l : labels) {
+    t += "|" + std::string(l.name) + "=" + std::string(l.raw_value) + (l.has_escapes ? "\\" : "");
+  }
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &v.as_double, sizeof bits);
+  if (std::isnan(v.as_double)) bits = 1;  // any NaN
+  t += " " + std::to_string(bits) + " " + std::to_string(v.as_u64) + " " + std::to_string(v.is_u64);
+  if (has_ts) t += " @" + std::to_string(ts);
+  return t;
+}
+std::string error_text(std::size_t line, std::size_t column, std::string_view message) {
+  return "E " + std::to_string(line) + ":" + std::to_string(column) + " " + std::string(message);
+}
+
+class Line {
+ public:
+  Line(std::string_view line, std::size_t no, bool (*wants)(std::string_view), Told& told, std::size_t& samples,
+       std::size_t& skipped, std::size_t& errors)
+      : l_(line), no_(no), wants_(wants), told_(told), samples_(samples), skipped_(skipped), errors_(errors) {}
+
+  void parse() {
+    blanks();
+    if (end()) return;
+    if (l_[i_] == '#') {
+      comment();
+    } else {
+      sample();
+    }
+  }
+
+ private:
+  bool end() const { return i_ >= l_.size(); }
+  void blanks() {
+    while (!end() && blank(l_[i_])) ++i_;
+  }
+  std::string_view token() {
+    const std::size_t s = i_;
+    while (!end() && !blank(l_[i_])) ++i_;
+    return l_.substr(s, i_ - s);
+  }
+  void fail(const char* m) {
+    ++errors_;
+    told_.events.push_back(error_text(no_, i_ + 1, m));
+  }
+  std::string_view metric_name(const char* missing) {
+    if (end() || !name_start(l_[i_])) {
+      fail(missing);
+      return {};
+    }
+    const std::size_t s = i_;
+    while (!end() && name_char(l_[i_])) ++i_;
+    return l_.substr(s, i_ - s);
+  }
+
+  void comment() {
+    ++i_;
+    blanks();
+    const std::string_view k = token();
+    if (k != "HELP" && k != "TYPE") return;
+    if (end()) {
+      fail(k == "HELP" ? "expected a metric name after '# HELP'" : "expected a metric name after '# TYPE'");
+      return;
+    }
+    blanks();
+    if (metric_name("expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) after HELP/TYPE").empty()) return;
+    if (!end() && !blank(l_[i_])) {
+      fail("invalid character in metric name; expected [a-zA-Z0-9_:]");
+      return;
+    }
+    if (k == "HELP") return;
+    blanks();
+    const std::size_t at = i_;
+    const std::string_view t = token();
+    blanks();
+    if (t != "counter" && t != "gauge" && t != "histogram" && t != "summary" && t != "untyped") {
+      i_ = at;
+      fail("expected a metric type: counter, gauge, histogram, summary or untyped");
+      return;
+    }
+    if (!end()) fail("unexpected text after the metric type");
+  }
+
+  void sample() {
+    const std::string_view name = metric_name("expected a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*) or '#'");
+    if (name.empty()) return;
+    if (end()) return fail("expected a value after the metric name");
+    if (l_[i_] != '{' && !blank(l_[i_])) {
+      return fail("invalid character in metric name; expected [a-zA-Z0-9_:], '{' or a space");
+    }
+    if (!wants_(name)) {
+      ++skipped_;
+      return;
+    }
+    const std::size_t after = i_;
+    blanks();
+    if (end() || l_[i_] != '{') i_ = after;
+    std::vector<Label> labels;
+    if (!end() && l_[i_] == '{') {
+      ++i_;
+      if (!label_list(labels)) return;
+    }
+    if (end()) return fail("expected a value");
+    if (!blank(l_[i_])) return fail("expected a space before the value");
+    blanks();
+    if (end()) return fail("expected a value");
+    Value v;
+    const std::size_t at = i_;
+    if (!value(token(), v)) {
+      i_ = at;
+      return fail("invalid value; expected a number, NaN, +Inf or -Inf");
+    }
+    blanks();
+    bool has_ts = false;
+    std::int64_t ts = 0;
+    if (!end()) {
+      const std::size_t ts_at = i_;
+      const std::string_view t = token();
+      const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), ts);
+      if (ec != std::errc() || p != t.data() + t.size()) {
+        i_ = ts_at;
+        return fail("invalid timestamp; expected an integer number of milliseconds");
+      }
+      has_ts = true;
+      blanks();
+      if (!end()) return fail("unexpected text after the timestamp; expected the end of the line");
+    }
+    ++samples_;
+    told_.events.push_back(sample_text(name, labels, v, has_ts, ts, no_));
+  }
+
+  bool label_list(std::vector<Label>& labels) {
+    for (;;) {
+      blanks();
+      if (end()) return fail("expected a label name or '}'"), false;
+      if (l_[i_] == '}') return ++i_, true;
+      if (!label_start(l_[i_])) return fail("expected a label name ([a-zA-Z_][a-zA-Z0-9_]*) or '}'"), false;
+      const std::size_t name_at = i_;
+      while (!end() && label_char(l_[i_])) ++i_;
+      const std::string_view name = l_.substr(name_at, i_ - name_at);
+      blanks();
+      if (end() || l_[i_] != '=') return fail("expected '=' after the label name"), false;
+      ++i_;
+      blanks();
+      if (end() || l_[i_] != '"') return fail("expected '\"' to open the label value"), false;
+      ++i_;
+      const std::size_t value_at = i_;
+      bool escapes = false;
+      while (true) {
+        if (end()) return fail("unterminated label value; expected a closing '\"'"), false;
+        if (l_[i_] == '"') break;
+        if (l_[i_] == '\\') {
+          const char e = i_ + 1 < l_.size() ? l_[i_ + 1] : '\0';
+          if (e != '\\' && e != '"' && e != 'n') {
+            return fail("invalid escape in label value; expected \\\\, \\\" or \\n"), false;
+          }
+          escapes = true;
+          ++i_;
+        }
+        ++i_;
+      }
+      const std::string_view raw = l_.substr(value_at, i_ - value_at);
+      ++i_;
+      for (const Label& l : labels) {
+        if (l.name == name) {
+          i_ = name_at;
+          return fail("duplicate label name in one sample"), false;
+        }
+      }
+      if (labels.size() == kMaxLabels) {
+        i_ = name_at;
+        return fail("too many labels on one sample; at most 64 are accepted"), false;
+      }
+      labels.push_back(Label{name, raw, escapes});
+      blanks();
+      if (end()) return fail("expected ',' or '}' after a label"), false;
+      if (l_[i_] == ',') {
+        ++i_;
+        continue;
+      }
+      if (l_[i_] == '}') return ++i_, true;
+      return fail("expected ',' or '}' after a label"), false;
+    }
+  }
+
+  std::string_view l_;
+  std::size_t no_;
+  bool (*wants_)(std::string_view);
+  Told& told_;
+  std::size_t& samples_;
+  std::size_t& skipped_;
+  std::size_t& errors_;
+  std::size_t i_ = 0;
+};
+
+Told parse(std::string_view body, bool (*wants)(std::string_view)) {
+  Told told;
+  std::size_t lines = 0, samples = 0, skipped = 0, errors = 0;
+  for (std::string_view rest = body; !rest.empty();) {
+    const std::size_t nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    Line(line, ++lines, wants, told, samples, skipped, errors).parse();
+  }
+  told.stats = {lines, samples, skipped, 0, errors, !body.empty() && body.back() != '\n' ? 1u : 0u};
+  return told;
+}
+
+}  // namespace ref
+
+class Telling final : public SampleSink {
+ public:
+  explicit Telling(bool (*wants)(std::string_view)) : wants_(wants) {}
+  bool wants(std::string_view name) override { return wants_(name); }
+  void on_sample(const Sample& s) override {
+    told.events.push_back(ref::sample_text(s.name, std::vector<Label>(s.labels.begin(), s.labels.end()), s.value,
+                                           s.has_timestamp, s.timestamp_ms, s.line));
+  }
+  void on_error(const ParseError& e) override { told.events.push_back(ref::error_text(e.line, e.column, e.message)); }
+  void done(const ParseStats& st) {
+    told.stats = {st.lines, st.samples, st.skipped, st.filtered, st.errors, st.unterminated ? 1u : 0u};
+  }
+  ref::Told told;
+
+ private:
+  bool (*wants_)(std::string_view);
+};
+
+bool want_all(std::string_view) { return true; }
+bool want_odd(std::string_view name) { return name.size() % 2 == 1; }
+
+TEST(PrometheusTextDifferential, SameSamplesErrorsAndCountsAsAPlainReference) {
+  // Lines of every shape the parser has a shortcut or a boundary for: names and label values
+  // around 8 and 16 bytes, escapes at every offset, integers around 19 digits, specials.
+  const std::vector<std::string> shapes = {
+      "# HELP vernemq_mqtt_puback_sent The number of PUBACK packets sent.",
+      "# TYPE vernemq_mqtt_puback_sent counter",
+      "# TYPE h histogram",
+      "# TYPE s summary   ",
+      "#TYPE x gauge",
+      "# some comment",
+      "#",
+      "",
+      "   ",
+      "vernemq_mqtt_puback_sent{node=\"VerneMQ@10.0.0.1\",mqtt_version=\"5\",reason_code=\"success\"} 12345",
+      "vernemq_socket_open{node=\"VerneMQ@10.0.0.1\"} 30242",
+      "vernemq_system_utilization 42",
+      "a_b:c_d_e_f_g_h_i_j_k_l_m_n_o_p_q_r_s 7",
+      "x{a=\"\"} 0",
+      "x{a=\"1234567\",b=\"12345678\",c=\"123456789\",d=\"123456789012345\",e=\"1234567890123456\"} 1",
+      "x{a=\"\\\\\",b=\"1234567\\\"\",c=\"12345678\\n9\",d=\"\\\"abcdefghijklmnopq\"} 2",
+      "x { a = \"v\" , b=\"w\" , } 3",
+      "x{ABC_def_0123456789_xyz=\"v\"} 4",
+      "y 1234567890123456789",
+      "y 12345678901234567890",
+      "y 18446744073709551615",
+      "y 18446744073709551616",
+      "y 00000000000000000001",
+      "y 1.5e3 1700000000000",
+      "y -0 -5",
+      "y +Inf",
+      "y -inf",
+      "y NaN",
+      "y +nan",
+      "y 1e400",
+      "y 0x10",
+      "y\t3\t",
+      "z{l=\"v\"} 1 2 3",
+  };
+  const std::string alphabet = std::string("\n\r\t {}\",=\\#_:ae5x.+-E0", 23) + std::string("\0\xff", 2);
+  std::uint64_t rng = 0x2545f4914f6cdd1dULL;
+  const auto next = [&rng](std::size_t bound) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return static_cast<std::size_t>(rng % bound);
+  };
+  std::size_t samples = 0, errors = 0;
+  StreamParser stream;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    for (std::size_t n = 1 + next(8); n > 0; --n) {
+      text += shapes[next(shapes.size())];
+      text += next(5) == 0 ? "\r\n" : "\n";
+    }
+    if (next(4) == 0) text.pop_back();  // no final newline
+    for (std::size_t edits = next(4); edits > 0 && !text.empty(); --edits) {
+      const std::size_t at = next(text.size());
+      switch (next(3)) {
+        case 0: text[at] = alphabet[next(alphabet.size())]; break;
+        case 1: text.insert(at, 1, alphabet[next(alphabet.size())]); break;
+        default: text.erase(at, 1); break;
+      }
+    }
+    // Exactly the body's bytes on the heap: a read past its end is a sanitizer report.
+    const auto bytes = std::make_unique<char[]>(text.size());
+    std::memcpy(bytes.get(), text.data(), text.size());
+    const std::string_view body(bytes.get(), text.size());
+
+    const auto wants = round % 3 == 0 ? want_odd : want_all;
+    const ref::Told expected = ref::parse(body, wants);
+    Telling whole(wants);
+    whole.done(parse(body, whole));
+    ASSERT_EQ(whole.told.events, expected.events) << text;
+    ASSERT_EQ(whole.told.stats, expected.stats) << text;
+
+    Telling pieces(wants);
+    stream.begin(pieces);
+    for (std::size_t at = 0; at < body.size();) {
+      const std::size_t n = 1 + next(std::min<std::size_t>(body.size() - at, 40));
+      stream.feed(body.substr(at, n));
+      at += n;
+    }
+    pieces.done(stream.finish());
+    ASSERT_EQ(pieces.told.events, expected.events) << text;
+    ASSERT_EQ(pieces.told.stats, expected.stats) << text;
+    samples += expected.stats[1];
+    errors += expected.stats[4];
+  }
+  // Both outcomes were exercised often.
+  EXPECT_GT(samples, 20000u);
+  EXPECT_GT(errors, 5000u);
 }
 
 TEST(PrometheusText, EmptyBody) {
