@@ -460,19 +460,22 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
   if (last_begin_us_ && mono_us > *last_begin_us_) usec = static_cast<std::uint64_t>(mono_us - *last_begin_us_);
   last_begin_us_ = mono_us;
 
+  // Every id here is clean: type_ from type_for(), the catalogue's (a unit test), shapes() and
+  // the extras from sanitize_id().
   ProtocolWriter w(out);
-  w.begin(type_, kScrapeStatusChart.id, usec);
-  w.set(kDimUp, success ? 1 : 0);
+  w.begin_clean(type_, kScrapeStatusChart.id, usec);
+  w.set_clean(kDimUp, success ? 1 : 0);
   w.end();
   // Before any success: the time since the job's first tick.
   const std::int64_t since = mono_us - last_success_mono_.value_or(*first_mono_);
-  w.begin(type_, kScrapeAgeChart.id, usec);
-  w.set(kDimLastSuccess, (std::max<std::int64_t>(since, 0) + 500'000) / 1'000'000);
+  w.begin_clean(type_, kScrapeAgeChart.id, usec);
+  w.set_clean(kDimLastSuccess, (std::max<std::int64_t>(since, 0) + 500'000) / 1'000'000);
   w.end();
   if (!had_success_) return;
 
   sum_into(tick);
   const auto specs = catalogue::charts();
+  const std::vector<Shape>& all_shapes = shapes();
   Scratch& sc = scratch();
   for (std::size_t c = 0; c < specs.size(); ++c) {
     const ChartState& st = charts_[c];
@@ -483,24 +486,26 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
       sc.buckets.clear();
       for (std::size_t b = 0; b < les(c).size(); ++b) sc.buckets.emplace_back(les(c)[b], sc.shares[off + b]);
     }
-    w.begin(type_, specs[c].id, usec);
-    const std::size_t dims = dim_count(c);
+    w.begin_clean(type_, specs[c].id, usec);
+    const std::vector<std::string>& fixed = all_shapes[c].ids;
+    const std::vector<std::string>& more = extra(c);
+    const std::size_t dims = fixed.size() + more.size();
     for (std::size_t d = 0; d < dims; ++d) {
-      const std::string_view id = dim_id(c, d);
+      const std::string_view id = d < fixed.size() ? fixed[d] : more[d - fixed.size()];
       if (algo == Algo::count) {
         // Counts always have a value: through a gap, the events already known to lie in the window.
-        w.set(id, sc.shares[off + d].rounded());
+        w.set_clean(id, sc.shares[off + d].rounded());
       } else if (algo == Algo::quantile) {
-        w.set(id, quantile(sc.buckets, *catalogue::quantile_of(id)));
+        w.set_clean(id, quantile(sc.buckets, *catalogue::quantile_of(id)));
       } else if (algo == Algo::ratio) {
         // As VerneMQ's rules: per 100 of the denominator, which counts as at least 1.
         const long double den = std::max<long double>(sc.den_shares[off + d].approx(), 1.0L);
-        w.set(id, scaled(static_cast<double>(100.0L * sc.shares[off + d].approx() / den), kRateScale));
+        w.set_clean(id, scaled(static_cast<double>(100.0L * sc.shares[off + d].approx() / den), kRateScale));
       } else if (!success || !sc.fed[off + d] || !sc.known[off + d]) {
         // A partial sum would be a false dip; a failed scrape says nothing of now.
-        w.set(id, std::nullopt);
+        w.set_clean(id, std::nullopt);
       } else {
-        w.set(id, scaled(sc.sums[off + d], algo == Algo::rate ? kRateScale : 1));
+        w.set_clean(id, scaled(sc.sums[off + d], algo == Algo::rate ? kRateScale : 1));
       }
     }
     w.end();

@@ -160,6 +160,26 @@ void ProtocolWriter::set(std::string_view id, std::optional<std::int64_t> value)
   out_.push_back('\n');
 }
 
+void ProtocolWriter::begin_clean(std::string_view type, std::string_view id, std::optional<std::uint64_t> usec) {
+  out_ += "BEGIN ";
+  out_ += type;
+  out_.push_back('.');
+  out_ += id;
+  if (usec) {
+    out_.push_back(' ');
+    append_int(out_, *usec);
+  }
+  out_.push_back('\n');
+}
+
+void ProtocolWriter::set_clean(std::string_view id, std::optional<std::int64_t> value) {
+  out_ += "SET ";
+  out_ += id;
+  out_ += " = ";
+  if (value) append_int(out_, *value);
+  out_.push_back('\n');
+}
+
 void ProtocolWriter::end() { out_ += "END\n"; }
 
 void ProtocolWriter::chart_variable(std::string_view name, std::int64_t value) {

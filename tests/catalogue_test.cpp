@@ -3,6 +3,7 @@
 // and every chart it defines shows, for two real consecutive scrapes, the numbers computed here
 // by hand from the two bodies (a parser and the arithmetic of this file, not the plugin's).
 #include "vmq/catalogue.h"
+#include "vmq/netdata_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -39,6 +40,13 @@ TEST(Catalogue, RowsAreConsistent) {
     EXPECT_GE(c.priority, 70000) << c.id;
     EXPECT_LE(c.id.size() + 1 + JobCharts::kMaxTypeLength, 199u) << c.id;  // 1.37 keeps 199 of "type.id"
     EXPECT_FALSE(c.dims.empty()) << c.id;
+    // The writer copies chart and dimension ids as they are (ProtocolWriter::begin_clean/set_clean).
+    EXPECT_EQ(sanitize_id(c.id), c.id);
+    for (const catalogue::Dim& d : c.dims) {
+      if (c.split.empty()) {
+        EXPECT_EQ(sanitize_id(d.id), d.id) << c.id;  // a split chart's come from sanitize_id
+      }
+    }
     EXPECT_TRUE(c.type == "line" || c.type == "area" || c.type == "stacked") << c.id;
     // A count chart's title says what it counts, in the last minute; a rate's units say "/s".
     if (c.algo == Algo::count) {

@@ -845,7 +845,7 @@ Told parse(std::string_view body, bool (*wants)(std::string_view)) {
 
 class Telling final : public SampleSink {
  public:
-  explicit Telling(bool (*wants)(std::string_view)) : wants_(wants) {}
+  explicit Telling(bool (*want)(std::string_view)) : wants_(want) {}
   bool wants(std::string_view name) override { return wants_(name); }
   void on_sample(const Sample& s) override {
     told.events.push_back(ref::sample_text(s.name, std::vector<Label>(s.labels.begin(), s.labels.end()), s.value,

@@ -56,6 +56,10 @@ class ProtocolWriter {
   void begin(std::string_view type, std::string_view id, std::optional<std::uint64_t> usec);
   // nullopt → "SET id = " (not collected this time).
   void set(std::string_view id, std::optional<std::int64_t> value);
+  // The same for ids that are already what sanitize_id() makes of them (the charts' own, checked
+  // once where they are made): copied as they are, a tick's ids are not checked again.
+  void begin_clean(std::string_view type, std::string_view id, std::optional<std::uint64_t> usec);
+  void set_clean(std::string_view id, std::optional<std::int64_t> value);
   void end();
   // VARIABLE CHART name = value: a variable of the current chart (after its CHART line or inside
   // its BEGIN..END), which the chart's alerts can read as $name.
