@@ -567,25 +567,6 @@ std::span<const Chart> charts() { return kCharts; }
 
 namespace {
 
-// A cheap hash for family names: eight bytes at a time (most names are 10 to 40 bytes).
-std::uint64_t name_hash(SV name) {
-  std::uint64_t h = name.size() * 0x9e3779b97f4a7c15ULL;
-  std::size_t i = 0;
-  for (; i + 8 <= name.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, name.data() + i, sizeof w);
-    h = (h ^ w) * 0xff51afd7ed558ccdULL;
-  }
-  std::uint64_t tail = 0;
-  if (name.size() >= 8) {
-    std::memcpy(&tail, name.data() + name.size() - 8, sizeof tail);  // the last 8, overlapping
-  } else {
-    for (; i < name.size(); ++i) tail = tail << 8 | static_cast<unsigned char>(name[i]);
-  }
-  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 32);
-}
-
 // Open addressing, linear probing, at most a quarter full, built once.
 constexpr std::size_t kFamilySlots = 512;
 static_assert(4 * std::size(kFamilies) <= kFamilySlots && std::size(kFamilies) < 0xffff);
@@ -599,13 +580,13 @@ std::optional<std::size_t> find_family(std::string_view name) {
     std::array<std::uint16_t, kFamilySlots> t{};
     t.fill(kEmptySlot);
     for (std::size_t f = 0; f < std::size(kFamilies); ++f) {
-      std::size_t i = name_hash(kFamilies[f].name) % kFamilySlots;
+      std::size_t i = text_hash(kFamilies[f].name) % kFamilySlots;
       while (t[i] != kEmptySlot) i = (i + 1) % kFamilySlots;
       t[i] = static_cast<std::uint16_t>(f);
     }
     return t;
   }();
-  for (std::size_t i = name_hash(name) % kFamilySlots;; i = (i + 1) % kFamilySlots) {
+  for (std::size_t i = text_hash(name) % kFamilySlots;; i = (i + 1) % kFamilySlots) {
     const std::uint16_t f = slots[i];
     if (f == kEmptySlot) return std::nullopt;
     if (kFamilies[f].name == name) return f;

@@ -152,7 +152,7 @@ class VerneMQSink final : public prom::SampleSink {
     }
     // Repeats are told by a hash of the labels first: a family's series are compared with
     // every earlier one of their node, and reason-code families have up to 29.
-    const std::uint64_t hash = labels_hash(labels);
+    const std::uint64_t hash = catalogue::text_hash(labels);
     for (std::int32_t i = node.last_of_family[f]; i >= 0; i = out_.series[static_cast<std::size_t>(i)].prev_same) {
       if (labels_hash_[static_cast<std::size_t>(i)] == hash &&
           out_.labels(out_.series[static_cast<std::size_t>(i)]) == labels) {
@@ -264,23 +264,6 @@ class VerneMQSink final : public prom::SampleSink {
     return node;
   }
 
-  static std::uint64_t labels_hash(std::string_view t) {
-    std::uint64_t h = t.size() * 0x9e3779b97f4a7c15ULL;
-    std::size_t i = 0;
-    for (; i + 8 <= t.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, t.data() + i, sizeof w);
-      h = (h ^ w) * 0xff51afd7ed558ccdULL;
-    }
-    std::uint64_t tail = 0;
-    if (t.size() >= 8) {
-      std::memcpy(&tail, t.data() + t.size() - 8, sizeof tail);  // the last 8, overlapping
-    } else {
-      for (; i < t.size(); ++i) tail = tail << 8 | static_cast<unsigned char>(t[i]);
-    }
-    return (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
-  }
-
   void problem(const prom::Sample& s, const char* what) {
     ++out_.problems_total;
     if (out_.problems.size() < kMaxProblemsKept) {
@@ -300,7 +283,7 @@ class VerneMQSink final : public prom::SampleSink {
   std::string labels_scratch_;  // canonical_labels() writes here
   std::string value_scratch_;
   std::size_t labels_size_ = 0;
-  std::vector<std::uint64_t> labels_hash_;  // per series of out_: labels_hash() of its labels
+  std::vector<std::uint64_t> labels_hash_;  // per series of out_: catalogue::text_hash() of its labels
   std::size_t last_found_at_ = 0;           // where the last noted name starts in found_names
   std::size_t found_count_ = 0;
   std::optional<std::string> expected_prefix_;  // kept from body to body

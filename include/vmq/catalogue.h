@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -93,6 +94,27 @@ inline constexpr std::string_view kSchedulerGaugePrefix = "system_utilization_sc
 
 // The index of a family in families(), by its name after the prefix.
 [[nodiscard]] std::optional<std::size_t> find_family(std::string_view name);
+
+// A cheap, unseeded hash of a short text (names, label text: mostly 10 to 40 bytes), eight bytes
+// at a time; for tables built from the catalogue and repeat checks within one body, never for
+// keys a body could choose to collide across scrapes (SeriesStore::key_of is seeded).
+[[nodiscard]] inline std::uint64_t text_hash(std::string_view t) {
+  std::uint64_t h = t.size() * 0x9e3779b97f4a7c15ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= t.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, t.data() + i, sizeof w);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+  }
+  std::uint64_t tail = 0;
+  if (t.size() >= 8) {
+    std::memcpy(&tail, t.data() + t.size() - 8, sizeof tail);  // the last 8, overlapping
+  } else {
+    for (; i < t.size(); ++i) tail = tail << 8 | static_cast<unsigned char>(t[i]);
+  }
+  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 32);
+}
 [[nodiscard]] std::optional<std::size_t> find_chart(std::string_view id);
 
 // The quantile a dimension id names: "p50" → 0.5, "p999" → 0.999; nullopt for another id.
