@@ -47,37 +47,53 @@ std::int64_t Share::rounded() const {
 
 void CountWindow::add(std::uint64_t events, std::int64_t from, std::int64_t to) {
   if (events == 0 || to <= from) return;
-  intervals_.push_back(Interval{events, from, to});
+  if (to - from != step_) entries_.push_back(Entry{0, from});
+  entries_.push_back(Entry{events, to});
   total_ += events;
 }
 
 void CountWindow::share(std::int64_t lo, std::int64_t hi, Share& acc) const {
-  if (intervals_.empty()) return;
-  if (hi < intervals_.back().to) {
+  if (entries_.empty()) return;
+  if (hi < entries_.back().at) {
     // A window ending before the newest events (not one the plugin asks for): every interval.
-    for (const Interval& iv : intervals_) {
-      const std::int64_t a = std::max(lo, iv.from);
-      const std::int64_t b = std::min(hi, iv.to);
-      if (b > a) acc.add(iv.events, b - a, iv.to - iv.from);
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const Entry& e = entries_[i];
+      if (e.events == 0) continue;
+      const std::int64_t from = from_of(i);
+      const std::int64_t a = std::max(lo, from);
+      const std::int64_t b = std::min(hi, e.at);
+      if (b > a) acc.add(e.events, b - a, e.at - from);
     }
     return;
   }
   // The intervals that start before the window give their share; all the later ones lie wholly
   // inside it and give all their events, which is the total less the earlier ones'.
   Uint128 before = 0;
-  for (const Interval& iv : intervals_) {
-    if (iv.from >= lo) break;
-    before += iv.events;
-    if (iv.to > lo) acc.add(iv.events, iv.to - lo, iv.to - iv.from);
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    if (e.events == 0) continue;
+    const std::int64_t from = from_of(i);
+    if (from >= lo) break;
+    before += e.events;
+    if (e.at > lo) acc.add(e.events, e.at - lo, e.at - from);
   }
   const Uint128 inside = total_ - before;
   acc.add_whole(inside);
 }
 
 void CountWindow::forget_until(std::int64_t lo) {
-  std::size_t keep = 0;
-  while (keep < intervals_.size() && intervals_[keep].to <= lo) total_ -= intervals_[keep++].events;
-  if (keep > 0) intervals_.erase(intervals_.begin(), intervals_.begin() + static_cast<std::ptrdiff_t>(keep));
+  // The first interval that ends after lo stays, with its start entry if it has one.
+  std::size_t first = 0;
+  while (first < entries_.size() && (entries_[first].events == 0 || entries_[first].at <= lo)) ++first;
+  if (first == entries_.size()) {
+    entries_.clear();
+    total_ = 0;
+    return;
+  }
+  std::size_t drop = first;
+  if (first > 0 && entries_[first - 1].events == 0) --drop;
+  for (std::size_t i = 0; i < drop; ++i) total_ -= entries_[i].events;
+  if (drop > 0) entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(drop));
 }
 
 }  // namespace vmq

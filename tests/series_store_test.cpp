@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -93,6 +95,52 @@ TEST(Counting, CountWindowTakesTheShareInsideAndForgets) {
   w.add(0, 100 * kSec, 101 * kSec);  // nothing kept for no events
   w.forget_until(100 * kSec);
   EXPECT_TRUE(w.empty());
+}
+
+// One-step intervals keep only their end; any other keeps its start too. Against a plain list
+// of (events, from, to) and the share rule written out: every query and every forget, over
+// intervals of one step, several steps, gaps between them and a restart's odd start.
+TEST(Counting, CountWindowMatchesAPlainListOfIntervals) {
+  struct Iv {
+    std::uint64_t events;
+    std::int64_t from, to;
+  };
+  std::mt19937_64 rng(20261202);
+  for (int run = 0; run < 200; ++run) {
+    const std::int64_t step = (1 + static_cast<std::int64_t>(rng() % 3)) * kSec;
+    CountWindow w(step);
+    std::vector<Iv> ref;
+    std::int64_t pos = 0;
+    for (int k = 0; k < 400; ++k) {
+      const std::uint64_t kind = rng() % 10;
+      std::int64_t from = pos;
+      if (kind == 7) from = pos + step * static_cast<std::int64_t>(1 + rng() % 3);  // nothing for a while
+      if (kind == 8) from = pos + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(step));  // a restart
+      const std::int64_t to = kind == 9 ? from + step * static_cast<std::int64_t>(2 + rng() % 4)        // a gap
+                                        : (from / step + 1) * step;
+      const std::uint64_t events = rng() % 4 == 0 ? 0 : 1 + rng() % 1000;
+      w.add(events, from, to);
+      if (events > 0 && to > from) ref.push_back({events, from, to});
+      pos = to;
+      const std::int64_t lo = pos - 60 * step;
+      if (rng() % 3 == 0) {
+        w.forget_until(lo);
+        std::erase_if(ref, [&](const Iv& iv) { return iv.to <= lo; });
+      }
+      const std::int64_t qlo = pos - static_cast<std::int64_t>(1 + rng() % 60) * step;
+      const std::int64_t qhi = rng() % 5 == 0 ? pos - step : pos;  // an older end: every interval
+      Share got;
+      w.share(qlo, qhi, got);
+      Share want;
+      for (const Iv& iv : ref) {
+        const std::int64_t a = std::max(qlo, iv.from), b = std::min(qhi, iv.to);
+        if (b > a) want.add(iv.events, b - a, iv.to - iv.from);
+      }
+      ASSERT_EQ(got.rounded(), want.rounded()) << "run " << run << " interval " << k;
+      ASSERT_NEAR(static_cast<double>(got.approx()), static_cast<double>(want.approx()), 1e-6);
+      ASSERT_EQ(w.empty(), ref.empty());
+    }
+  }
 }
 
 TEST(SeriesStore, FirstScrapeIsABaselineThenEveryDeltaCounts) {

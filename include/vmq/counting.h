@@ -48,24 +48,32 @@ class Share {
 // start before the window, not all of them.
 class CountWindow {
  public:
+  // `step_us`: the job's interval; an interval exactly that long (between two consecutive
+  // scrapes, nearly all of them) is kept in 16 bytes instead of 32. 0: every one takes 32.
+  explicit CountWindow(std::int64_t step_us = 0) : step_(step_us) {}
   // `events` happened in (from, to], spread evenly. Nothing is kept for 0 events.
   void add(std::uint64_t events, std::int64_t from, std::int64_t to);
   // Adds to `acc` the share of the events that lies in (lo, hi].
   void share(std::int64_t lo, std::int64_t hi, Share& acc) const;
   // Drops what ends at or before `lo` (no window can reach it again).
   void forget_until(std::int64_t lo);
-  [[nodiscard]] bool empty() const { return intervals_.empty(); }
-  // Room for `n` intervals, so that a window that never holds more never grows past them.
-  void reserve(std::size_t n) { intervals_.reserve(n); }
+  [[nodiscard]] bool empty() const { return entries_.empty(); }
+  // Room for `n` one-step intervals, so that a window that never holds more never grows past them.
+  void reserve(std::size_t n) { entries_.reserve(n); }
 
  private:
-  struct Interval {
-    std::uint64_t events;
-    std::int64_t from;
-    std::int64_t to;
+  // An interval is where it ends and its events. One exactly a step long starts a step before;
+  // any other is preceded by a start entry (events 0) that says where it begins.
+  struct Entry {
+    std::uint64_t events;  // 0: the start of the interval in the next entry
+    std::int64_t at;
   };
-  std::vector<Interval> intervals_;  // storage kept: steady state allocates nothing
-  Uint128 total_ = 0;                // the events of every interval kept
+  [[nodiscard]] std::int64_t from_of(std::size_t i) const {
+    return i > 0 && entries_[i - 1].events == 0 ? entries_[i - 1].at : entries_[i].at - step_;
+  }
+  std::int64_t step_;
+  std::vector<Entry> entries_;  // storage kept: steady state allocates nothing
+  Uint128 total_ = 0;           // the events of every interval kept
 };
 
 }  // namespace vmq
