@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -353,6 +354,23 @@ std::optional<InstallLayout> install_project(const std::string& build_dir, const
 std::optional<std::string> layout_build_tree(const std::string& build_dir, const std::string& layout,
                                              std::string& why) {
   const std::string tree = build_dir + "/e2e-tree-" + layout;
+  // Several e2e tests run at once and each asks for the tree: one configures and builds it, the
+  // others wait and find it built (two builds of one tree at once break each other).
+  const int lock_fd = ::open((tree + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock_fd < 0) {
+    why = "cannot open " + tree + ".lock: " + std::strerror(errno);
+    return std::nullopt;
+  }
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::close(fd); }  // closing releases the flock
+  } unlock{lock_fd};
+  while (::flock(lock_fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      why = "cannot lock " + tree + ".lock: " + std::strerror(errno);
+      return std::nullopt;
+    }
+  }
   std::vector<std::string> configure = {find_on_path("cmake"),
                                         "-S",
                                         VMQ_TEST_SOURCE_DIR,
