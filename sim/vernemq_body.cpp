@@ -253,17 +253,6 @@ std::string_view split_label(std::string_view family) {
   return {};
 }
 
-// A family of a VerneMQ plugin (charted in the "plugins" group): exported only when that plugin
-// is loaded, which the sim's broker never has.
-bool from_a_plugin(std::string_view family) {
-  for (const catalogue::Chart& c : catalogue::charts()) {
-    for (const catalogue::Dim& d : c.dims) {
-      if (d.family == family) return c.family == "plugins";
-    }
-  }
-  return false;
-}
-
 // A HELP text of our own: what the plugin makes of the family.
 std::string help_of(std::string_view family) {
   for (const catalogue::Chart& c : catalogue::charts()) {
@@ -305,7 +294,7 @@ VernemqBody::VernemqBody(const Scenario& sc, std::size_t node) {
   // Every family without reason codes, in the catalogue's order; then, as VerneMQ does, the
   // reason-code series of every family in a later block (their families are not contiguous).
   for (const catalogue::Family& f : families) {
-    if (from_a_plugin(f.name)) continue;
+    if (catalogue::from_a_plugin(f.name)) continue;  // the sim's broker loads no plugin
     const std::string help = help_of(f.name);
     const std::string_view type = type_name(f.type);
     if (f.type == catalogue::FamilyType::histogram) {

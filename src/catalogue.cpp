@@ -124,6 +124,90 @@ constexpr Family kFamilies[] = {
     {"http_pub_published", kCounter, "1.12"},
     {"http_pub_api_error", kCounter, "1.12"},
     {"http_pub_auth_error", kCounter, "1.12"},
+    // vmq_webhooks, when loaded: three counters per hook (VerneMQ's hook list and order).
+    {"webhooks_on_register_requests", kCounter, "1.12"},
+    {"webhooks_on_register_errors", kCounter, "1.12"},
+    {"webhooks_on_register_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_register_m5_requests", kCounter, "1.12"},
+    {"webhooks_on_register_m5_errors", kCounter, "1.12"},
+    {"webhooks_on_register_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_auth_on_publish_requests", kCounter, "1.12"},
+    {"webhooks_auth_on_publish_errors", kCounter, "1.12"},
+    {"webhooks_auth_on_publish_bytes_sent", kCounter, "1.12"},
+    {"webhooks_auth_on_publish_m5_requests", kCounter, "1.12"},
+    {"webhooks_auth_on_publish_m5_errors", kCounter, "1.12"},
+    {"webhooks_auth_on_publish_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_auth_on_register_requests", kCounter, "1.12"},
+    {"webhooks_auth_on_register_errors", kCounter, "1.12"},
+    {"webhooks_auth_on_register_bytes_sent", kCounter, "1.12"},
+    {"webhooks_auth_on_register_m5_requests", kCounter, "1.12"},
+    {"webhooks_auth_on_register_m5_errors", kCounter, "1.12"},
+    {"webhooks_auth_on_register_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_auth_on_subscribe_requests", kCounter, "1.12"},
+    {"webhooks_auth_on_subscribe_errors", kCounter, "1.12"},
+    {"webhooks_auth_on_subscribe_bytes_sent", kCounter, "1.12"},
+    {"webhooks_auth_on_subscribe_m5_requests", kCounter, "1.12"},
+    {"webhooks_auth_on_subscribe_m5_errors", kCounter, "1.12"},
+    {"webhooks_auth_on_subscribe_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_auth_m5_requests", kCounter, "1.12"},
+    {"webhooks_on_auth_m5_errors", kCounter, "1.12"},
+    {"webhooks_on_auth_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_deliver_requests", kCounter, "1.12"},
+    {"webhooks_on_deliver_errors", kCounter, "1.12"},
+    {"webhooks_on_deliver_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_deliver_m5_requests", kCounter, "1.12"},
+    {"webhooks_on_deliver_m5_errors", kCounter, "1.12"},
+    {"webhooks_on_deliver_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_unsubscribe_requests", kCounter, "1.12"},
+    {"webhooks_on_unsubscribe_errors", kCounter, "1.12"},
+    {"webhooks_on_unsubscribe_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_unsubscribe_m5_requests", kCounter, "1.12"},
+    {"webhooks_on_unsubscribe_m5_errors", kCounter, "1.12"},
+    {"webhooks_on_unsubscribe_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_publish_requests", kCounter, "1.12"},
+    {"webhooks_on_publish_errors", kCounter, "1.12"},
+    {"webhooks_on_publish_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_publish_m5_requests", kCounter, "1.12"},
+    {"webhooks_on_publish_m5_errors", kCounter, "1.12"},
+    {"webhooks_on_publish_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_subscribe_requests", kCounter, "1.12"},
+    {"webhooks_on_subscribe_errors", kCounter, "1.12"},
+    {"webhooks_on_subscribe_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_subscribe_m5_requests", kCounter, "1.12"},
+    {"webhooks_on_subscribe_m5_errors", kCounter, "1.12"},
+    {"webhooks_on_subscribe_m5_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_message_drop_requests", kCounter, "1.12"},
+    {"webhooks_on_message_drop_errors", kCounter, "1.12"},
+    {"webhooks_on_message_drop_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_topic_unsubscribed_requests", kCounter, "1.12"},
+    {"webhooks_on_topic_unsubscribed_errors", kCounter, "1.12"},
+    {"webhooks_on_topic_unsubscribed_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_session_expired_requests", kCounter, "1.12"},
+    {"webhooks_on_session_expired_errors", kCounter, "1.12"},
+    {"webhooks_on_session_expired_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_offline_message_requests", kCounter, "1.12"},
+    {"webhooks_on_offline_message_errors", kCounter, "1.12"},
+    {"webhooks_on_offline_message_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_config_change_requests", kCounter, "1.12"},
+    {"webhooks_on_config_change_errors", kCounter, "1.12"},
+    {"webhooks_on_config_change_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_client_wakeup_requests", kCounter, "1.12"},
+    {"webhooks_on_client_wakeup_errors", kCounter, "1.12"},
+    {"webhooks_on_client_wakeup_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_client_offline_requests", kCounter, "1.12"},
+    {"webhooks_on_client_offline_errors", kCounter, "1.12"},
+    {"webhooks_on_client_offline_bytes_sent", kCounter, "1.12"},
+    {"webhooks_on_client_gone_requests", kCounter, "1.12"},
+    {"webhooks_on_client_gone_errors", kCounter, "1.12"},
+    {"webhooks_on_client_gone_bytes_sent", kCounter, "1.12"},
+    // vmq_webhooks' auth hooks, 2.2 and later: requests cancelled (the client went away), timed out,
+    // and the milliseconds spent in them.
+    {"webhooks_auth_on_register_cancelled", kCounter, "2.2"},
+    {"webhooks_auth_on_register_timeouts", kCounter, "2.2"},
+    {"webhooks_auth_on_register_elapsed_ms", kCounter, "2.2"},
+    {"webhooks_auth_on_register_m5_cancelled", kCounter, "2.2"},
+    {"webhooks_auth_on_register_m5_timeouts", kCounter, "2.2"},
+    {"webhooks_auth_on_register_m5_elapsed_ms", kCounter, "2.2"},
 };
 
 // ---- Reason codes (VerneMQ 2.0.1's order) ------------------------------------------------------
@@ -366,6 +450,93 @@ constexpr Dim kSwcDotkeymap[] = {split_of("swc_dotkeymap_memory", {})};
 
 constexpr Dim kHttpPub[] = {one("published", "http_pub_published"), one("api_error", "http_pub_api_error"),
                             one("auth_error", "http_pub_auth_error")};
+// vmq_webhooks: one dimension per hook.
+constexpr Dim kWebhookRequests[] = {
+    one("on_register", "webhooks_on_register_requests"),
+    one("on_register_m5", "webhooks_on_register_m5_requests"),
+    one("auth_on_publish", "webhooks_auth_on_publish_requests"),
+    one("auth_on_publish_m5", "webhooks_auth_on_publish_m5_requests"),
+    one("auth_on_register", "webhooks_auth_on_register_requests"),
+    one("auth_on_register_m5", "webhooks_auth_on_register_m5_requests"),
+    one("auth_on_subscribe", "webhooks_auth_on_subscribe_requests"),
+    one("auth_on_subscribe_m5", "webhooks_auth_on_subscribe_m5_requests"),
+    one("on_auth_m5", "webhooks_on_auth_m5_requests"),
+    one("on_deliver", "webhooks_on_deliver_requests"),
+    one("on_deliver_m5", "webhooks_on_deliver_m5_requests"),
+    one("on_unsubscribe", "webhooks_on_unsubscribe_requests"),
+    one("on_unsubscribe_m5", "webhooks_on_unsubscribe_m5_requests"),
+    one("on_publish", "webhooks_on_publish_requests"),
+    one("on_publish_m5", "webhooks_on_publish_m5_requests"),
+    one("on_subscribe", "webhooks_on_subscribe_requests"),
+    one("on_subscribe_m5", "webhooks_on_subscribe_m5_requests"),
+    one("on_message_drop", "webhooks_on_message_drop_requests"),
+    one("on_topic_unsubscribed", "webhooks_on_topic_unsubscribed_requests"),
+    one("on_session_expired", "webhooks_on_session_expired_requests"),
+    one("on_offline_message", "webhooks_on_offline_message_requests"),
+    one("on_config_change", "webhooks_on_config_change_requests"),
+    one("on_client_wakeup", "webhooks_on_client_wakeup_requests"),
+    one("on_client_offline", "webhooks_on_client_offline_requests"),
+    one("on_client_gone", "webhooks_on_client_gone_requests"),
+};
+constexpr Dim kWebhookErrors[] = {
+    one("on_register", "webhooks_on_register_errors"),
+    one("on_register_m5", "webhooks_on_register_m5_errors"),
+    one("auth_on_publish", "webhooks_auth_on_publish_errors"),
+    one("auth_on_publish_m5", "webhooks_auth_on_publish_m5_errors"),
+    one("auth_on_register", "webhooks_auth_on_register_errors"),
+    one("auth_on_register_m5", "webhooks_auth_on_register_m5_errors"),
+    one("auth_on_subscribe", "webhooks_auth_on_subscribe_errors"),
+    one("auth_on_subscribe_m5", "webhooks_auth_on_subscribe_m5_errors"),
+    one("on_auth_m5", "webhooks_on_auth_m5_errors"),
+    one("on_deliver", "webhooks_on_deliver_errors"),
+    one("on_deliver_m5", "webhooks_on_deliver_m5_errors"),
+    one("on_unsubscribe", "webhooks_on_unsubscribe_errors"),
+    one("on_unsubscribe_m5", "webhooks_on_unsubscribe_m5_errors"),
+    one("on_publish", "webhooks_on_publish_errors"),
+    one("on_publish_m5", "webhooks_on_publish_m5_errors"),
+    one("on_subscribe", "webhooks_on_subscribe_errors"),
+    one("on_subscribe_m5", "webhooks_on_subscribe_m5_errors"),
+    one("on_message_drop", "webhooks_on_message_drop_errors"),
+    one("on_topic_unsubscribed", "webhooks_on_topic_unsubscribed_errors"),
+    one("on_session_expired", "webhooks_on_session_expired_errors"),
+    one("on_offline_message", "webhooks_on_offline_message_errors"),
+    one("on_config_change", "webhooks_on_config_change_errors"),
+    one("on_client_wakeup", "webhooks_on_client_wakeup_errors"),
+    one("on_client_offline", "webhooks_on_client_offline_errors"),
+    one("on_client_gone", "webhooks_on_client_gone_errors"),
+};
+constexpr Dim kWebhookBytes[] = {
+    one("on_register", "webhooks_on_register_bytes_sent"),
+    one("on_register_m5", "webhooks_on_register_m5_bytes_sent"),
+    one("auth_on_publish", "webhooks_auth_on_publish_bytes_sent"),
+    one("auth_on_publish_m5", "webhooks_auth_on_publish_m5_bytes_sent"),
+    one("auth_on_register", "webhooks_auth_on_register_bytes_sent"),
+    one("auth_on_register_m5", "webhooks_auth_on_register_m5_bytes_sent"),
+    one("auth_on_subscribe", "webhooks_auth_on_subscribe_bytes_sent"),
+    one("auth_on_subscribe_m5", "webhooks_auth_on_subscribe_m5_bytes_sent"),
+    one("on_auth_m5", "webhooks_on_auth_m5_bytes_sent"),
+    one("on_deliver", "webhooks_on_deliver_bytes_sent"),
+    one("on_deliver_m5", "webhooks_on_deliver_m5_bytes_sent"),
+    one("on_unsubscribe", "webhooks_on_unsubscribe_bytes_sent"),
+    one("on_unsubscribe_m5", "webhooks_on_unsubscribe_m5_bytes_sent"),
+    one("on_publish", "webhooks_on_publish_bytes_sent"),
+    one("on_publish_m5", "webhooks_on_publish_m5_bytes_sent"),
+    one("on_subscribe", "webhooks_on_subscribe_bytes_sent"),
+    one("on_subscribe_m5", "webhooks_on_subscribe_m5_bytes_sent"),
+    one("on_message_drop", "webhooks_on_message_drop_bytes_sent"),
+    one("on_topic_unsubscribed", "webhooks_on_topic_unsubscribed_bytes_sent"),
+    one("on_session_expired", "webhooks_on_session_expired_bytes_sent"),
+    one("on_offline_message", "webhooks_on_offline_message_bytes_sent"),
+    one("on_config_change", "webhooks_on_config_change_bytes_sent"),
+    one("on_client_wakeup", "webhooks_on_client_wakeup_bytes_sent"),
+    one("on_client_offline", "webhooks_on_client_offline_bytes_sent"),
+    one("on_client_gone", "webhooks_on_client_gone_bytes_sent"),
+};
+constexpr Dim kWebhookAuthAborted[] = {
+    one("cancelled", "webhooks_auth_on_register_cancelled"), one("cancelled", "webhooks_auth_on_register_m5_cancelled"),
+    one("timeouts", "webhooks_auth_on_register_timeouts"), one("timeouts", "webhooks_auth_on_register_m5_timeouts")};
+constexpr Dim kWebhookAuthTime[] = {one("auth_on_register", "webhooks_auth_on_register_elapsed_ms"),
+                                    one("auth_on_register_m5", "webhooks_auth_on_register_m5_elapsed_ms")};
 
 // ---- Charts -----------------------------------------------------------------------------------
 // Counts (events in the last minute) for what alerts speak of; rates for traffic; levels as
@@ -523,6 +694,16 @@ constexpr Chart kCharts[] = {
      kSwcDotkeymap, "group"},
 
     {"http_pub", "HTTP Publish API (vmq_http_pub)", "requests/s", "plugins", "line", 71600, rate, kHttpPub},
+    {"webhooks_requests", "Webhook Requests by Hook (vmq_webhooks)", "requests/s", "plugins", "line", 71610, rate,
+     kWebhookRequests},
+    {"webhooks_errors", "Webhook Errors by Hook in the Last Minute (vmq_webhooks)", "errors", "plugins", "line", 71611,
+     count, kWebhookErrors},
+    {"webhooks_bytes_sent", "Bytes Sent to Webhooks by Hook (vmq_webhooks)", "bytes/s", "plugins", "line", 71612, rate,
+     kWebhookBytes},
+    {"webhooks_auth_aborted", "Webhook Auth Requests Cancelled or Timed Out in the Last Minute (vmq_webhooks)",
+     "requests", "plugins", "line", 71613, count, kWebhookAuthAborted},
+    {"webhooks_auth_time", "Time Spent in Webhook Auth Requests (vmq_webhooks)", "milliseconds/s", "plugins", "line",
+     71614, rate, kWebhookAuthTime},
 };
 
 struct ReasonList {
@@ -562,13 +743,22 @@ constexpr LeftOut kLeftOut[] = {
 };
 
 std::span<const LeftOut> left_out() { return kLeftOut; }
+
+bool from_a_plugin(std::string_view family) {
+  for (const Chart& c : kCharts) {
+    for (const Dim& d : c.dims) {
+      if (d.family == family) return c.family == "plugins";
+    }
+  }
+  return false;
+}
 std::span<const Family> families() { return kFamilies; }
 std::span<const Chart> charts() { return kCharts; }
 
 namespace {
 
 // Open addressing, linear probing, at most a quarter full, built once.
-constexpr std::size_t kFamilySlots = 512;
+constexpr std::size_t kFamilySlots = 1024;
 static_assert(4 * std::size(kFamilies) <= kFamilySlots && std::size(kFamilies) < 0xffff);
 constexpr std::uint16_t kEmptySlot = 0xffff;
 

@@ -308,6 +308,47 @@ std::optional<long long> set_value(const std::string& out, const std::string& ch
   return std::stoll(num);
 }
 
+// vmq_webhooks' counters (exported only when the plugin is loaded; no capture has them): a hook's
+// requests and bytes as rates, its errors and the auth hooks' cancelled/timed-out requests as
+// counts in the last minute, the time spent in auth hooks as milliseconds per second. Values by
+// hand from two bodies a second apart.
+TEST(JobCharts, WebhookCountersByHook) {
+  const auto hooks = [](std::uint64_t req, std::uint64_t err, std::uint64_t bytes, std::uint64_t cancelled,
+                        std::uint64_t timeouts, std::uint64_t elapsed) {
+    const std::string n = "{node=\"n\"} ";
+    return "vernemq_webhooks_auth_on_publish_requests" + n + std::to_string(req) +
+           "\nvernemq_webhooks_auth_on_publish_errors" + n + std::to_string(err) +
+           "\nvernemq_webhooks_auth_on_publish_bytes_sent" + n + std::to_string(bytes) +
+           "\nvernemq_webhooks_on_deliver_m5_requests" + n + "7" + "\nvernemq_webhooks_auth_on_register_cancelled" + n +
+           std::to_string(cancelled) + "\nvernemq_webhooks_auth_on_register_m5_cancelled" + n +
+           std::to_string(cancelled) + "\nvernemq_webhooks_auth_on_register_m5_timeouts" + n +
+           std::to_string(timeouts) + "\nvernemq_webhooks_auth_on_register_elapsed_ms" + n + std::to_string(elapsed) +
+           "\n" + body(0, 0, "", "n");
+  };
+  Harness h;
+  std::string out = h.ok(hooks(1000, 4, 50000, 1, 0, 9000));  // a baseline
+  // Families the body does not hold make no dimension value; charts of families it holds exist.
+  EXPECT_NE(out.find("CHART vernemq_local.webhooks_requests "), std::string::npos);
+  EXPECT_NE(out.find("CHART vernemq_local.webhooks_auth_time "), std::string::npos);
+  out = h.ok(hooks(1150, 7, 80000, 3, 5, 9450));
+  EXPECT_EQ(set_value(out, "webhooks_requests", "auth_on_publish"), 150 * kRateScale);
+  EXPECT_EQ(set_value(out, "webhooks_requests", "on_deliver_m5"), 0);  // 7 then 7
+  EXPECT_EQ(set_value(out, "webhooks_errors", "auth_on_publish"), 3);
+  EXPECT_EQ(set_value(out, "webhooks_bytes_sent", "auth_on_publish"), 30000 * kRateScale);
+  EXPECT_EQ(set_value(out, "webhooks_auth_aborted", "cancelled"), 2 + 2);  // both auth hooks, summed
+  EXPECT_EQ(set_value(out, "webhooks_auth_aborted", "timeouts"), 5);
+  EXPECT_EQ(set_value(out, "webhooks_auth_time", "auth_on_register"), 450 * kRateScale);
+  // A minute later without new errors the counts are 0 again; the rate of a flat counter too.
+  for (int i = 0; i < 60; ++i) out = h.ok(hooks(1150, 7, 80000, 3, 5, 9450));
+  EXPECT_EQ(set_value(out, "webhooks_errors", "auth_on_publish"), 0);
+  EXPECT_EQ(set_value(out, "webhooks_auth_aborted", "timeouts"), 0);
+  EXPECT_EQ(set_value(out, "webhooks_requests", "auth_on_publish"), 0);
+  // A broker without the plugin makes none of these charts.
+  Harness plain;
+  plain.ok(body(1, 0, "", "n"));
+  EXPECT_EQ(plain.ok(body(2, 0, "", "n")).find("webhooks_"), std::string::npos);
+}
+
 TEST(JobCharts, RatioIsPer100OverFiveMinutesAndCountsTheDenominatorAsAtLeastOne) {
   const auto sockets = [](std::uint64_t opened, std::uint64_t errors) {
     return "vernemq_socket_open{node=\"n\"} " + std::to_string(opened) + "\nvernemq_socket_error{node=\"n\"} " +

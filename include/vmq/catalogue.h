@@ -84,6 +84,9 @@ struct LeftOut {
   std::string_view why;
 };
 [[nodiscard]] std::span<const LeftOut> left_out();
+// A family of a VerneMQ plugin (vmq_http_pub, vmq_webhooks; charted in the "plugins" group):
+// exported only when that plugin is loaded, which a default broker (and vernemq-sim) has not.
+[[nodiscard]] bool from_a_plugin(std::string_view family);
 // Also left out: one utilisation gauge per scheduler (`system_utilization` is their average;
 // go.d dropped them too), named this prefix + the scheduler's number.
 inline constexpr std::string_view kSchedulerGaugePrefix = "system_utilization_scheduler_";
