@@ -807,8 +807,7 @@ void HttpClient::redact(std::size_t idx, std::string& text) const {
 bool HttpClient::has_secrets(std::size_t idx) const {
   if (idx >= impl_->jobs.size()) return false;
   const Impl::Job& job = *impl_->jobs[idx];
-  return !job.bearer_token_file.empty() || !job.bearer_token.empty() ||
-         std::any_of(job.secrets.begin(), job.secrets.end(), [](const std::string& s) { return !s.empty(); });
+  return !job.bearer_token_file.empty() || !job.secrets.empty();
 }
 
 // libcurl documents curl_multi_wakeup as callable from any thread. It does not document it as

@@ -475,7 +475,6 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
 
   sum_into(tick);
   const auto specs = catalogue::charts();
-  const std::vector<Shape>& all_shapes = shapes();
   Scratch& sc = scratch();
   for (std::size_t c = 0; c < specs.size(); ++c) {
     const ChartState& st = charts_[c];
@@ -487,11 +486,9 @@ void JobCharts::render(std::int64_t tick, std::int64_t mono_us, bool success, st
       for (std::size_t b = 0; b < les(c).size(); ++b) sc.buckets.emplace_back(les(c)[b], sc.shares[off + b]);
     }
     w.begin_clean(type_, specs[c].id, usec);
-    const std::vector<std::string>& fixed = all_shapes[c].ids;
-    const std::vector<std::string>& more = extra(c);
-    const std::size_t dims = fixed.size() + more.size();
+    const std::size_t dims = dim_count(c);
     for (std::size_t d = 0; d < dims; ++d) {
-      const std::string_view id = d < fixed.size() ? fixed[d] : more[d - fixed.size()];
+      const std::string_view id = dim_id(c, d);
       if (algo == Algo::count) {
         // Counts always have a value: through a gap, the events already known to lie in the window.
         w.set_clean(id, sc.shares[off + d].rounded());

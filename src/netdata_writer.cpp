@@ -145,6 +145,16 @@ void ProtocolWriter::begin(std::string_view type, std::string_view id, std::opti
   append_sanitized_id(out_, type);
   out_.push_back('.');
   append_sanitized_id(out_, id);
+  begin_rest(usec);
+}
+
+void ProtocolWriter::set(std::string_view id, std::optional<std::int64_t> value) {
+  out_ += "SET ";
+  append_sanitized_id(out_, id);
+  set_rest(value);
+}
+
+void ProtocolWriter::begin_rest(std::optional<std::uint64_t> usec) {
   if (usec) {
     out_.push_back(' ');
     append_int(out_, *usec);
@@ -152,9 +162,7 @@ void ProtocolWriter::begin(std::string_view type, std::string_view id, std::opti
   out_.push_back('\n');
 }
 
-void ProtocolWriter::set(std::string_view id, std::optional<std::int64_t> value) {
-  out_ += "SET ";
-  append_sanitized_id(out_, id);
+void ProtocolWriter::set_rest(std::optional<std::int64_t> value) {
   out_ += " = ";
   if (value) append_int(out_, *value);
   out_.push_back('\n');
@@ -165,19 +173,13 @@ void ProtocolWriter::begin_clean(std::string_view type, std::string_view id, std
   out_ += type;
   out_.push_back('.');
   out_ += id;
-  if (usec) {
-    out_.push_back(' ');
-    append_int(out_, *usec);
-  }
-  out_.push_back('\n');
+  begin_rest(usec);
 }
 
 void ProtocolWriter::set_clean(std::string_view id, std::optional<std::int64_t> value) {
   out_ += "SET ";
   out_ += id;
-  out_ += " = ";
-  if (value) append_int(out_, *value);
-  out_.push_back('\n');
+  set_rest(value);
 }
 
 void ProtocolWriter::end() { out_ += "END\n"; }

@@ -69,6 +69,8 @@ class ProtocolWriter {
 
  private:
   void quoted(std::string_view text);
+  void begin_rest(std::optional<std::uint64_t> usec);  // " USEC" when given, and the newline
+  void set_rest(std::optional<std::int64_t> value);    // " = VALUE" and the newline
   std::string& out_;
 };
 
