@@ -20,6 +20,7 @@ A back-to-back run makes N scrapes as fast as it can and takes CPU and peak RSS 
 import argparse
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -82,6 +83,10 @@ def stop(proc):
 # the web server and the endpoints
 
 
+# A node's system_wallclock sample, its value served by nginx as the current time (see Nginx).
+WALLCLOCK_LINE = re.compile(rb"^([A-Za-z_:]*system_wallclock\{[^}]*\}) [0-9]+$", re.M)
+
+
 class Nginx:
     """nginx (Debian nginx-light) on a loopback port with its own config in a temp dir."""
 
@@ -92,7 +97,8 @@ class Nginx:
         os.chmod(workdir, 0o755)
         os.chmod(self.dir, 0o755)
         for name, path in files.items():
-            shutil.copyfile(path, os.path.join(self.dir, "www", name))
+            with open(path, "rb") as src, open(os.path.join(self.dir, "www", name), "wb") as dst:
+                dst.write(WALLCLOCK_LINE.sub(rb"\1 <!--# echo var=\"vmq_wallclock_ms\" -->", src.read()))
         os.chmod(os.path.join(self.dir, "www"), 0o755)
         for name in files:
             os.chmod(os.path.join(self.dir, "www", name), 0o644)
@@ -114,9 +120,15 @@ http {{
   keepalive_requests 10000000;
   keepalive_timeout 600s;
   default_type "text/plain; version=0.0.4";
+  # system_wallclock advances, as a running node's does: a frozen one would read as a node that
+  # restarts every scrape (its start moving later by an interval each time). nginx writes the
+  # time in ms there (SSI), so responses are chunked.
+  map $msec $vmq_wallclock_ms {{ "~^(?<s>[0-9]+)\.(?<ms>[0-9]+)$" $s$ms; }}
   server {{
     listen 127.0.0.1:{port} backlog=4096;
     root {d}/www;
+    ssi on;
+    ssi_types *;
   }}
 }}
 """.format(d=self.dir, t=temp, port=self.port)

@@ -351,6 +351,7 @@ void ClusterJobs::finish(Job& job, std::size_t source, const FetchResult& r, std
     job.shown = job.view;
     job.shown_state = job.state;
     job.have_round = true;
+    http_.release_handle(idx);  // idle until the next round: its ~5 KB freed meanwhile
   }
 }
 

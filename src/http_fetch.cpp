@@ -139,6 +139,10 @@ struct HttpClient::Impl {
     std::string bearer_token_file;
     std::size_t max_body_size = kDefaultMaxBodySize;
     bool follow_redirects = true;
+    // What make_easy() sets once on a handle (a handle released between transfers is made again).
+    bool tls_skip_verify = false;
+    std::string tls_ca, tls_cert, tls_key, proxy_url, proxy_username, proxy_password;
+    std::string where;  // "job 'name' (url): ", before a setup error
 
     // Redirects are followed here, not by libcurl, which would forward x-api-key and every user
     // header to another host (it only drops Authorization and Cookie). Credentials go only to
@@ -364,6 +368,66 @@ struct HttpClient::Impl {
     log::replace_secret(job.bearer_token, token);
     job.bearer_token.assign(token);
     return true;
+  }
+
+  // A handle with the job's options that never change; URL, timeouts and credentials are set by
+  // start() for each transfer. Throws ConfigError when libcurl refuses one.
+  static CURL* make_easy(Job& job) {
+    CURL* const easy = curl_easy_init();
+    if (easy == nullptr) throw ConfigError(job.where + "curl_easy_init failed");
+    struct Guard {  // a refused option frees the half-made handle
+      CURL* easy;
+      ~Guard() {
+        if (easy != nullptr) curl_easy_cleanup(easy);
+      }
+    } guard{easy};
+
+    auto set = [&](CURLoption opt, const char* name, auto value) {
+      if (const CURLcode rc = curl_easy_setopt(easy, opt, value); rc != CURLE_OK) {
+        throw ConfigError(job.where + "libcurl refused " + name + ": " + curl_easy_strerror(rc));
+      }
+    };
+    auto set_str = [&](CURLoption opt, const char* name, const std::string& value) {
+      if (!value.empty()) set(opt, name, value.c_str());
+    };
+#define VMQ_SET(opt, value) set(opt, #opt, value)
+
+    VMQ_SET(CURLOPT_URL, job.url.c_str());
+    VMQ_SET(CURLOPT_PRIVATE, static_cast<void*>(&job));
+    VMQ_SET(CURLOPT_ERRORBUFFER, static_cast<char*>(job.error_buf));
+    VMQ_SET(CURLOPT_NOSIGNAL, 1L);  // never SIGALRM from the resolver; we own the signals
+    VMQ_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    VMQ_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    VMQ_SET(CURLOPT_FOLLOWLOCATION, 0L);   // followed in follow_redirect(), credentials kept home
+    VMQ_SET(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
+    VMQ_SET(CURLOPT_USERAGENT, kUserAgent);
+    VMQ_SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    // libcurl reads one buffer per handle per pass: 4 KB made a 40 KB body ten poll/read rounds
+    // (+0.05 ms a scrape), for 4 MB less at 1 000 jobs. libcurl's default, measured (BENCHMARKS.md).
+    VMQ_SET(CURLOPT_BUFFERSIZE, 16384L);
+    VMQ_SET(CURLOPT_WRITEFUNCTION, &Impl::on_body);
+    VMQ_SET(CURLOPT_WRITEDATA, static_cast<void*>(&job));
+    VMQ_SET(CURLOPT_HEADERFUNCTION, &Impl::on_header);
+    VMQ_SET(CURLOPT_HEADERDATA, static_cast<void*>(&job));
+
+    VMQ_SET(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));  // user and password: set_credentials()
+
+    VMQ_SET(CURLOPT_SSL_VERIFYPEER, job.tls_skip_verify ? 0L : 1L);
+    VMQ_SET(CURLOPT_SSL_VERIFYHOST, job.tls_skip_verify ? 0L : 2L);
+    set_str(CURLOPT_CAINFO, "CURLOPT_CAINFO (tls_ca)", job.tls_ca);
+    set_str(CURLOPT_SSLCERT, "CURLOPT_SSLCERT (tls_cert)", job.tls_cert);
+    set_str(CURLOPT_SSLKEY, "CURLOPT_SSLKEY (tls_key)", job.tls_key);
+
+    // proxy_url when set; else, like go.d, the environment: libcurl reads http_proxy,
+    // https_proxy (or HTTPS_PROXY), all_proxy and no_proxy itself when CURLOPT_PROXY is never set.
+    set_str(CURLOPT_PROXY, "CURLOPT_PROXY (proxy_url)", job.proxy_url);
+    set_str(CURLOPT_PROXYUSERNAME, "CURLOPT_PROXYUSERNAME (proxy_username)", job.proxy_username);
+    set_str(CURLOPT_PROXYPASSWORD, "CURLOPT_PROXYPASSWORD (proxy_password)", job.proxy_password);
+
+    VMQ_SET(CURLOPT_HTTPHEADER, job.base_headers);
+#undef VMQ_SET
+    guard.easy = nullptr;
+    return easy;
   }
 
   // Puts the job's credentials on its easy handle (`on`) or takes every one of them off: basic
@@ -620,51 +684,6 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
     }
   }
 
-  job->easy = curl_easy_init();
-  if (job->easy == nullptr) throw ConfigError(where + "curl_easy_init failed");
-
-  auto set = [&](CURLoption opt, const char* name, auto value) {
-    if (const CURLcode rc = curl_easy_setopt(job->easy, opt, value); rc != CURLE_OK) {
-      throw ConfigError(where + "libcurl refused " + name + ": " + curl_easy_strerror(rc));
-    }
-  };
-  auto set_str = [&](CURLoption opt, const char* name, const std::string& value) {
-    if (!value.empty()) set(opt, name, value.c_str());
-  };
-#define VMQ_SET(opt, value) set(opt, #opt, value)
-
-  VMQ_SET(CURLOPT_URL, cfg.url.c_str());
-  VMQ_SET(CURLOPT_PRIVATE, static_cast<void*>(job.get()));
-  VMQ_SET(CURLOPT_ERRORBUFFER, static_cast<char*>(job->error_buf));
-  VMQ_SET(CURLOPT_NOSIGNAL, 1L);  // never SIGALRM from the resolver; we own the signals
-  VMQ_SET(CURLOPT_PROTOCOLS_STR, "http,https");
-  VMQ_SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  VMQ_SET(CURLOPT_FOLLOWLOCATION, 0L);   // followed in follow_redirect(), credentials kept home
-  VMQ_SET(CURLOPT_ACCEPT_ENCODING, "");  // every encoding libcurl can decode
-  VMQ_SET(CURLOPT_USERAGENT, kUserAgent);
-  VMQ_SET(CURLOPT_TCP_KEEPALIVE, 1L);
-  // libcurl reads one buffer per handle per pass: 4 KB made a 40 KB body ten poll/read rounds
-  // (+0.05 ms a scrape), for 4 MB less at 1 000 jobs. libcurl's default, measured (BENCHMARKS.md).
-  VMQ_SET(CURLOPT_BUFFERSIZE, 16384L);
-  VMQ_SET(CURLOPT_WRITEFUNCTION, &Impl::on_body);
-  VMQ_SET(CURLOPT_WRITEDATA, static_cast<void*>(job.get()));
-  VMQ_SET(CURLOPT_HEADERFUNCTION, &Impl::on_header);
-  VMQ_SET(CURLOPT_HEADERDATA, static_cast<void*>(job.get()));
-
-  VMQ_SET(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));  // user and password: set_credentials()
-
-  VMQ_SET(CURLOPT_SSL_VERIFYPEER, cfg.tls_skip_verify ? 0L : 1L);
-  VMQ_SET(CURLOPT_SSL_VERIFYHOST, cfg.tls_skip_verify ? 0L : 2L);
-  set_str(CURLOPT_CAINFO, "CURLOPT_CAINFO (tls_ca)", cfg.tls_ca);
-  set_str(CURLOPT_SSLCERT, "CURLOPT_SSLCERT (tls_cert)", cfg.tls_cert);
-  set_str(CURLOPT_SSLKEY, "CURLOPT_SSLKEY (tls_key)", cfg.tls_key);
-
-  // proxy_url when set; else, like go.d, the environment: libcurl reads http_proxy,
-  // https_proxy (or HTTPS_PROXY), all_proxy and no_proxy itself when CURLOPT_PROXY is never set.
-  set_str(CURLOPT_PROXY, "CURLOPT_PROXY (proxy_url)", cfg.proxy_url);
-  set_str(CURLOPT_PROXYUSERNAME, "CURLOPT_PROXYUSERNAME (proxy_username)", cfg.proxy_username);
-  set_str(CURLOPT_PROXYPASSWORD, "CURLOPT_PROXYPASSWORD (proxy_password)", cfg.proxy_password);
-
   // Request headers: ours first, then the user's in order. A user header of the same name
   // replaces ours rather than being sent twice.
   auto append = [&](const std::string& line) {
@@ -690,8 +709,15 @@ std::size_t HttpClient::add_job(const JobConfig& cfg) {
     const std::string_view v = trim(value);
     append(v.empty() ? std::string(name) + ";" : std::string(name) + ": " + std::string(v));
   }
-  VMQ_SET(CURLOPT_HTTPHEADER, job->base_headers);
-#undef VMQ_SET
+  job->tls_skip_verify = cfg.tls_skip_verify;
+  job->tls_ca = cfg.tls_ca;
+  job->tls_cert = cfg.tls_cert;
+  job->tls_key = cfg.tls_key;
+  job->proxy_url = cfg.proxy_url;
+  job->proxy_username = cfg.proxy_username;
+  job->proxy_password = cfg.proxy_password;
+  job->where = where;
+  job->easy = Impl::make_easy(*job);  // throws ConfigError: a refused option stops the job at start-up
 
   impl_->jobs.push_back(std::move(job));
   // Keep one idle connection per job in the cache (libcurl's default scales with the handles
@@ -719,6 +745,14 @@ void HttpClient::start(std::size_t idx, long timeout_ms) {
     impl_->pending.emplace_back(idx, impl_->failed(job, "aborted: a new scrape started before this one finished"));
   }
 
+  if (job.easy == nullptr) {  // released since its last transfer (release_handle)
+    try {
+      job.easy = Impl::make_easy(job);
+    } catch (const ConfigError& e) {
+      impl_->queue_failure(job, e.what());
+      return;
+    }
+  }
   job.body.clear();  // keeps its capacity: no allocation in steady state
   job.begin_body();
   job.error_buf[0] = '\0';
@@ -767,6 +801,14 @@ void HttpClient::set_url(std::size_t idx, std::string_view url) {
   if (job.url == url) return;
   job.url.assign(url);
   job.origin = origin_of(job.url.c_str());
+}
+
+void HttpClient::release_handle(std::size_t idx) {
+  if (idx >= impl_->jobs.size()) return;
+  Impl::Job& job = *impl_->jobs[idx];
+  if (job.in_flight || job.easy == nullptr) return;
+  curl_easy_cleanup(job.easy);  // its connection stays in the multi handle's cache
+  job.easy = nullptr;
 }
 
 void HttpClient::set_body_consumer(std::size_t idx, BodyConsumer* consumer) {

@@ -49,18 +49,49 @@ bool write_all(int fd, std::string_view data) {
 
 std::string seconds_text(std::int64_t us) { return std::to_string((us + 500000) / 1000000) + " s"; }
 
+// What a body needs while it arrives and is charted: the extraction's output and its parser
+// (~25 KB once warm). The jobs share them: one is taken when a body's first bytes arrive and
+// given back once the body is charted. Jobs are spread over the interval (spread_phase), so
+// only the few whose bodies are in flight hold one, however many jobs there are.
+struct Extraction {
+  VerneMQScrape scrape;
+  VerneMQStream stream{scrape};
+};
+
+class ExtractionPool {
+ public:
+  std::unique_ptr<Extraction> take() {
+    if (free_.empty()) return std::make_unique<Extraction>();
+    std::unique_ptr<Extraction> e = std::move(free_.back());
+    free_.pop_back();
+    return e;
+  }
+  void give(std::unique_ptr<Extraction> e) {
+    // One that an unusual body grew (a many-node proxy's, a hostile one's) is freed: pooled, it
+    // would go to the next job as big, and in time every pooled one would be.
+    if (e && e->stream.retained_bytes() <= kMaxPooledBytes) free_.push_back(std::move(e));
+  }
+
+  static constexpr std::size_t kMaxPooledBytes = 512 * 1024;  // a node's body needs ~30 KB
+
+ private:
+  std::vector<std::unique_ptr<Extraction>> free_;
+};
+
 // A job parses its body as the HTTP client receives it (BodyConsumer), so no job keeps a body.
 struct Job final : BodyConsumer {
   // A job's interval: its own, else the file's, and never faster than Netdata's.
-  Job(const JobConfig& c, int file_every, int netdata_every, int autodetection_retry)
+  Job(const JobConfig& c, std::size_t index, int file_every, int netdata_every, int autodetection_retry,
+      ExtractionPool& extractions)
       : cfg(c),
         detect(autodetection_retry),
         every(std::max(c.update_every > 0 ? c.update_every : file_every, netdata_every)),
-        schedule(every),
+        schedule(every, spread_phase(index, static_cast<std::int64_t>(every) * 1'000'000)),
         charts(c.name, every),
         failures(c.name),
         // The Erlang VM memory alert's thresholds, for this job's host (host_memory.h).
-        memory(memory_thresholds(c.host_memory, c.url, read_proc_meminfo)) {
+        memory(memory_thresholds(c.host_memory, c.url, read_proc_meminfo)),
+        pool(extractions) {
     charts.set_chart_variable(kMemoryChartId, kMemoryWarnVariable, static_cast<std::int64_t>(memory.warn));
     charts.set_chart_variable(kMemoryChartId, kMemoryCritVariable, static_cast<std::int64_t>(memory.crit));
   }
@@ -72,8 +103,9 @@ struct Job final : BodyConsumer {
   JobCharts charts;
   FailureLog failures;
   MemoryThresholds memory;  // the Erlang memory alert's, for this job's host
-  VerneMQScrape scrape;
-  VerneMQStream stream{scrape};  // fills `scrape` from the body's pieces
+  ExtractionPool& pool;
+  std::unique_ptr<Extraction> extraction;  // while a body arrives and is charted
+  std::optional<std::string> prefix;       // of the job's last VerneMQ body: the next is read with it
   std::size_t http = 0;
   std::size_t cluster = 0;  // its handle in ClusterJobs
   std::int64_t pending_tick = 0;
@@ -88,8 +120,29 @@ struct Job final : BodyConsumer {
     return std::max(1L, std::min(configured, static_cast<long>(every) * 1000 - kTimeoutMarginMs));
   }
 
-  void body_begin() override { stream.begin(); }
-  void body_data(std::string_view data) override { stream.feed(data); }
+  // A response starts: anything read of an earlier one (a redirect's) is forgotten.
+  void body_begin() override { release(); }
+  void body_data(std::string_view data) override {
+    if (!extraction) {
+      extraction = pool.take();
+      extraction->stream.begin(prefix);
+    }
+    extraction->stream.feed(data);
+  }
+  // The transfer is over: the extraction, complete (an empty body when none came).
+  VerneMQScrape& finish() {
+    if (!extraction) {
+      extraction = pool.take();
+      extraction->stream.begin(prefix);
+    }
+    extraction->stream.finish();
+    return extraction->scrape;
+  }
+  void release() {
+    if (!extraction) return;
+    if (extraction->scrape.is_vernemq) prefix = extraction->scrape.prefix;
+    pool.give(std::move(extraction));
+  }
 };
 
 // True when every node holds all the MQTT 5 PUBACK reasons every VerneMQ exports.
@@ -234,33 +287,40 @@ json check_nodes(const VerneMQScrape& scrape) {
 
 // Applies one finished transfer to its job and renders the tick into `out`.
 bool handle_result(const HttpClient& http, Job& job, const FetchResult& r, std::int64_t now_mono, std::string& out) {
-  if (r.ok) job.stream.finish();  // the body was parsed as it arrived
-  std::string error = r.ok ? scrape_error(job.scrape) : r.error;
-  http.redact(job.http, error);  // names found in the body, or a server's words
-  if (error.empty()) redact_scrape(http, job.http, job.scrape);
+  if (!r.ok) {
+    std::string error = r.error;
+    http.redact(job.http, error);  // a server's words
+    job.failures.failure(now_mono, error);
+    job.charts.on_failure(job.pending_tick, job.pending_mono, out);
+    return false;
+  }
+  VerneMQScrape& scrape = job.finish();  // the body was parsed as it arrived
+  std::string error = scrape_error(scrape);
+  http.redact(job.http, error);  // names found in the body
+  if (error.empty()) redact_scrape(http, job.http, scrape);
   if (!error.empty()) {
     job.failures.failure(now_mono, error);
     job.charts.on_failure(job.pending_tick, job.pending_mono, out);
     return false;
   }
   job.failures.success(now_mono);
-  if (job.scrape.problems_total > 0 && now_mono - job.last_problem_log_us >= kSummaryEveryUs) {
+  if (scrape.problems_total > 0 && now_mono - job.last_problem_log_us >= kSummaryEveryUs) {
     job.last_problem_log_us = now_mono;
     // Body text: a server may echo the credentials it got (the bearer token is read from its
     // file at each request, so only the HTTP client knows it).
-    std::string first = job.scrape.problems.empty() ? std::string("?") : job.scrape.problems.front();
+    std::string first = scrape.problems.empty() ? std::string("?") : scrape.problems.front();
     http.redact(job.http, first);
-    log::warning(job.cfg.name, std::to_string(job.scrape.problems_total) +
+    log::warning(job.cfg.name, std::to_string(scrape.problems_total) +
                                    " problem(s) in the scraped body were skipped (logged at most once a minute); "
                                    "first: " +
                                    first);
   }
-  job.charts.on_success(job.scrape, job.pending_tick, job.pending_mono, out, now_mono);
+  job.charts.on_success(scrape, job.pending_tick, job.pending_mono, out, now_mono);
   // What the `vernemq` Function shows of the node, as of this scrape.
   job.last_wallclock_ms.reset();
   job.last_connections.reset();
-  for (std::size_t n = 0; n < job.scrape.n_nodes; ++n) {
-    const NodeMetrics& node = job.scrape.nodes[n];
+  for (std::size_t n = 0; n < scrape.n_nodes; ++n) {
+    const NodeMetrics& node = scrape.nodes[n];
     if (node.has_wallclock && !job.last_wallclock_ms) job.last_wallclock_ms = node.wallclock_ms;
     if (node.has_connections) job.last_connections = job.last_connections.value_or(0) + node.connections;
   }
@@ -332,11 +392,13 @@ void wake_running_plugin() {
 }
 
 int run_plugin(const Config& config, const RunOptions& options, const Clock& clock, std::atomic<bool>& stop) {
+  ExtractionPool extractions;  // outlives the jobs and the client that feeds them
   HttpClient http;
   ClusterJobs cluster(http);
   std::vector<std::unique_ptr<Job>> jobs;
   for (const JobConfig& c : config.jobs) {
-    auto job = std::make_unique<Job>(c, config.update_every, options.netdata_update_every, config.autodetection_retry);
+    auto job = std::make_unique<Job>(c, jobs.size(), config.update_every, options.netdata_update_every,
+                                     config.autodetection_retry, extractions);
     try {
       job->http = http.add_job(c);
       http.set_body_consumer(job->http, job.get());
@@ -373,7 +435,7 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
   out.reserve(2 * kFlushAt);
   std::int64_t last_write_mono = clock.mono_us();
   bool stdout_closed = false;
-  // Initialise the schedules (the first tick is the next aligned one).
+  // Initialise the schedules (each job's first tick is the next one of its phase).
   for (auto& j : jobs) j->schedule.due(clock.wall_us());
 
   // Made once: a std::function built from this lambda at every poll() would allocate each time.
@@ -383,7 +445,10 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
     Job& job = *by_http[idx];
     const bool ok = handle_result(http, job, r, clock.mono_us(), out);
     if (ok) job.last_good_mono = clock.mono_us();
-    if (ok && job.scrape.n_nodes > 0) cluster.set_local_node(job.cluster, job.scrape.nodes[0].node);
+    if (ok && job.extraction->scrape.n_nodes > 0) {
+      cluster.set_local_node(job.cluster, job.extraction->scrape.nodes[0].node);
+    }
+    job.release();
     cluster.render(job.cluster, clock.mono_us(), out);
     cluster.after_scrape(job.cluster, clock.mono_us());
     autodetection_result(job.cfg.name, job.detect, ok, clock.mono_us(), config.autodetection_retry);

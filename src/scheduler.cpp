@@ -18,22 +18,32 @@ std::int64_t SystemClock::mono_us() const { return read_clock(CLOCK_MONOTONIC); 
 
 std::int64_t next_aligned(std::int64_t now_us, std::int64_t step_us) { return now_us - now_us % step_us + step_us; }
 
-TickSchedule::TickSchedule(int every_s) : step_(static_cast<std::int64_t>(every_s < 1 ? 1 : every_s) * 1000000) {}
+std::int64_t spread_phase(std::size_t index, std::int64_t step_us) {
+  return static_cast<std::int64_t>(index % static_cast<std::size_t>(kSpreadSlots)) * (step_us / kSpreadSlots);
+}
+
+TickSchedule::TickSchedule(int every_s, std::int64_t phase_us)
+    : step_(static_cast<std::int64_t>(every_s < 1 ? 1 : every_s) * 1000000),
+      phase_(((phase_us % step_) + step_) % step_) {}
+
+std::int64_t TickSchedule::next_tick(std::int64_t wall_us) const {
+  return next_aligned(wall_us - phase_, step_) + phase_;
+}
 
 bool TickSchedule::due(std::int64_t wall_us) {
   if (next_ == 0) {
-    next_ = next_aligned(wall_us, step_);
+    next_ = next_tick(wall_us);
     return false;
   }
   if (wall_us < next_ - step_) {
     // The clock went back by more than a step: waiting for the old next tick would stall.
-    next_ = next_aligned(wall_us, step_);
+    next_ = next_tick(wall_us);
     return false;
   }
   if (wall_us < next_) return false;
   // Due. Schedule the next aligned tick after now: a forward jump costs one tick, not a burst.
   served_ = next_;
-  next_ = next_aligned(wall_us, step_);
+  next_ = next_tick(wall_us);
   return true;
 }
 

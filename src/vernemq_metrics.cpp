@@ -41,8 +41,15 @@ class VerneMQSink final : public prom::SampleSink {
     labels_scratch_.reserve(256);
   }
 
-  // A new body: clears `out` (keeping its storage) and what was learnt from the previous body.
-  void begin() {
+  // A new body: clears `out` (keeping its storage). Lines before the body's identifying one are
+  // read with `expected_prefix`, the prefix of the job's previous VerneMQ body, if any.
+  void begin(std::optional<std::string_view> expected_prefix) {
+    if (!expected_prefix) {
+      expected_prefix_.reset();
+    } else {
+      if (!expected_prefix_) expected_prefix_.emplace();
+      expected_prefix_->assign(*expected_prefix);  // no allocation: a prefix fits a short string
+    }
     out_.is_vernemq = false;
     out_.prefix.clear();
     out_.n_nodes = 0;
@@ -57,7 +64,6 @@ class VerneMQSink final : public prom::SampleSink {
     out_.unterminated = false;
     found_count_ = 0;
     last_found_at_ = 0;
-    begun_expecting_ = expected_prefix_.has_value();
     last_name_.clear();
     family_.reset();
   }
@@ -80,7 +86,6 @@ class VerneMQSink final : public prom::SampleSink {
           out_.n_series = 0;
           out_.label_text.clear();
           out_.samples = 0;
-          expected_prefix_ = out_.prefix;
         }
       } else {
         note_found(name);
@@ -98,10 +103,6 @@ class VerneMQSink final : public prom::SampleSink {
     family_ = name.starts_with(out_.prefix) ? family_of(name.substr(out_.prefix.size())) : std::nullopt;
     return family_.has_value();
   }
-
-  // The prefix the next body is expected to have (set by a body that was VerneMQ's).
-  void expect_prefix(std::string_view prefix) { expected_prefix_ = std::string(prefix); }
-  [[nodiscard]] bool read_from_first_line() const { return begun_expecting_ && *expected_prefix_ == out_.prefix; }
 
   // Which lines the parser must read (prom::SampleSink::line_filters). Until the body is known
   // to be VerneMQ's, every line is read until a few names are noted for the "not VerneMQ"
@@ -182,6 +183,20 @@ class VerneMQSink final : public prom::SampleSink {
     ++node.series_of_family[f];
     ++out_.n_series;
     ++out_.samples;
+  }
+
+  [[nodiscard]] std::size_t retained_bytes() const {
+    std::size_t n = last_name_.capacity() + node_scratch_.capacity() + labels_scratch_.capacity() +
+                    value_scratch_.capacity() + labels_hash_.capacity() * sizeof(std::uint64_t) +
+                    out_.series.capacity() * sizeof(ScrapedSeries) + out_.label_text.capacity() +
+                    out_.nodes.capacity() * sizeof(NodeMetrics) + out_.found_names.capacity() +
+                    out_.rejected.capacity() + out_.prefix.capacity();
+    for (const NodeMetrics& node : out_.nodes) {
+      n += node.node.capacity() + node.last_of_family.capacity() * sizeof(std::int32_t) +
+           node.series_of_family.capacity() * sizeof(std::uint16_t);
+    }
+    for (const std::string& p : out_.problems) n += p.capacity();
+    return n;
   }
 
   void on_error(const prom::ParseError& e) override {
@@ -286,8 +301,7 @@ class VerneMQSink final : public prom::SampleSink {
   std::vector<std::uint64_t> labels_hash_;  // per series of out_: catalogue::text_hash() of its labels
   std::size_t last_found_at_ = 0;           // where the last noted name starts in found_names
   std::size_t found_count_ = 0;
-  std::optional<std::string> expected_prefix_;  // kept from body to body
-  bool begun_expecting_ = false;                // this body began with a prefix expected
+  std::optional<std::string> expected_prefix_;  // given at begin(); set when this body's is found
 };
 
 }  // namespace
@@ -309,13 +323,13 @@ std::optional<std::uint64_t> sum_of(const VerneMQScrape& scrape, std::size_t nod
 
 void extract_vernemq(std::string_view body, VerneMQScrape& out) {
   VerneMQSink sink(out);
-  sink.begin();
+  sink.begin(std::nullopt);
   sink.end(prom::parse(body, sink));
-  if (out.is_vernemq && !sink.read_from_first_line()) {
+  if (out.is_vernemq) {
     // The prefix is known only once an identifying line is read: read the body again with it,
     // so the families before that line are kept too.
-    sink.expect_prefix(out.prefix);
-    sink.begin();
+    const std::string prefix = out.prefix;
+    sink.begin(prefix);
     sink.end(prom::parse(body, sink));
   }
 }
@@ -330,8 +344,8 @@ struct VerneMQStream::Impl {
 VerneMQStream::VerneMQStream(VerneMQScrape& out) : impl_(std::make_unique<Impl>(out)) {}
 VerneMQStream::~VerneMQStream() = default;
 
-void VerneMQStream::begin() {
-  impl_->sink.begin();
+void VerneMQStream::begin(std::optional<std::string_view> expected_prefix) {
+  impl_->sink.begin(expected_prefix);
   impl_->parser.begin(impl_->sink);
   impl_->begun = true;
 }
@@ -341,9 +355,13 @@ void VerneMQStream::feed(std::string_view piece) {
 }
 
 void VerneMQStream::finish() {
-  if (!impl_->begun) begin();  // no body at all: an empty one
+  if (!impl_->begun) begin(std::nullopt);  // no body at all: an empty one
   impl_->sink.end(impl_->parser.finish());
   impl_->begun = false;
+}
+
+std::size_t VerneMQStream::retained_bytes() const {
+  return sizeof(Impl) + impl_->sink.retained_bytes() + impl_->parser.retained_bytes();
 }
 
 std::string not_vernemq_message(const VerneMQScrape& scrape) {

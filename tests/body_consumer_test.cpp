@@ -149,15 +149,17 @@ TEST(BodyConsumer, VerneMQStreamOverTheWireEqualsTheWholeBody) {
   VerneMQStream stream(streamed);
   struct Adapter final : BodyConsumer {
     explicit Adapter(VerneMQStream& s) : stream(s) {}
-    void body_begin() override { stream.begin(); }
+    void body_begin() override { stream.begin(prefix); }
     void body_data(std::string_view d) override { stream.feed(d); }
     VerneMQStream& stream;
+    std::optional<std::string> prefix;  // the previous body's, as a job keeps it
   } adapter(stream);
   client.set_body_consumer(idx, &adapter);
-  // Twice: a stream learns the body's prefix from its first body (vernemq_metrics.h).
+  // Twice: the second body is read expecting the first one's prefix (vernemq_metrics.h).
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(fetch(client, idx).ok);
     stream.finish();
+    if (streamed.is_vernemq) adapter.prefix = streamed.prefix;
   }
 
   VerneMQScrape whole;

@@ -434,6 +434,41 @@ TEST(HttpFetch, KeepAliveReusesOneConnection) {
   EXPECT_EQ(server.connections_accepted(), 1u);
 }
 
+// A released handle is made again at the next start, with every option: the same request goes
+// out (headers, credentials) over the connection the multi handle kept. Released while in
+// flight, nothing happens to the transfer.
+TEST(HttpFetch, AReleasedHandleIsMadeAgainAndKeepsTheConnection) {
+  std::vector<Request> seen;
+  std::mutex mu;
+  Server server([&](const Request& q) {
+    std::lock_guard<std::mutex> lock(mu);
+    seen.push_back(q);
+    return body_response("a 1\n");
+  });
+  HttpClient client;
+  JobConfig j = job_for(server.url());
+  j.username = "u";
+  j.password = "p";
+  j.headers = {{"X-Custom", "v"}};
+  const auto idx = client.add_job(j);
+  ASSERT_TRUE(fetch(client, idx).ok);
+  client.release_handle(idx);
+  ASSERT_TRUE(fetch(client, idx).ok);
+  client.start(idx, 2000);
+  client.release_handle(idx);  // in flight: kept
+  const auto got = collect(client, 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(got.begin()->second.ok);
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(seen.size(), 3u);
+  for (const Request& q : seen) {
+    EXPECT_EQ(q.header("authorization"), "Basic dTpw");  // base64("u:p")
+    EXPECT_EQ(q.header("x-custom"), "v");
+    EXPECT_EQ(q.header("user-agent"), seen.front().header("user-agent"));
+  }
+}
+
 TEST(HttpFetch, HttpErrorsAreNamedWithHints) {
   const std::map<int, std::string> expected = {
       {401, "HTTP 401 Unauthorized (check username/password or api_key)"},

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace vmq {
 namespace {
 
@@ -24,6 +26,35 @@ TEST(Scheduler, FiresOncePerAlignedStep) {
   EXPECT_FALSE(s.due(1005 * kSec + 20));  // no double fire
   EXPECT_EQ(s.next_wall_us(), 1010 * kSec);
   EXPECT_TRUE(s.due(1010 * kSec + 5));
+}
+
+TEST(Scheduler, APhaseShiftsEveryTickWithinTheStep) {
+  TickSchedule s(5, 1200000);  // 1.2 s into each 5 s step
+  EXPECT_FALSE(s.due(1000 * kSec + 1234));
+  EXPECT_EQ(s.next_wall_us(), 1001 * kSec + 200000);
+  EXPECT_FALSE(s.due(1001 * kSec + 199999));
+  EXPECT_TRUE(s.due(1001 * kSec + 200000));
+  EXPECT_EQ(s.next_wall_us(), 1006 * kSec + 200000);
+  // Started just after a phase: the next one is a whole step on, not a tick at once.
+  TickSchedule late(1, 300000);
+  EXPECT_FALSE(late.due(50 * kSec + 300001));
+  EXPECT_EQ(late.next_wall_us(), 51 * kSec + 300000);
+  // After a backward clock step it keeps its phase.
+  EXPECT_TRUE(late.due(51 * kSec + 300000));
+  EXPECT_FALSE(late.due(20 * kSec + 900000));
+  EXPECT_EQ(late.next_wall_us(), 21 * kSec + 300000);
+}
+
+TEST(Scheduler, JobsAreSpreadOverTheStepAndALoneJobKeepsTheSecond) {
+  EXPECT_EQ(spread_phase(0, kSec), 0);
+  EXPECT_EQ(spread_phase(1, kSec), kSec / kSpreadSlots);
+  EXPECT_EQ(spread_phase(kSpreadSlots - 1, 10 * kSec), (kSpreadSlots - 1) * 10 * kSec / kSpreadSlots);
+  EXPECT_EQ(spread_phase(kSpreadSlots, kSec), 0);  // round again
+  // A thousand jobs: every slot holds 1000 / kSpreadSlots of them.
+  std::vector<int> per_slot(kSpreadSlots, 0);
+  for (std::size_t i = 0; i < 1000; ++i)
+    ++per_slot[static_cast<std::size_t>(spread_phase(i, kSec) / (kSec / kSpreadSlots))];
+  for (int n : per_slot) EXPECT_EQ(n, 1000 / kSpreadSlots);
 }
 
 TEST(Scheduler, ForwardClockJumpCostsOneTickNotABurst) {

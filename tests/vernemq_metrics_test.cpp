@@ -318,13 +318,14 @@ TEST(VerneMQStream, PiecesGiveTheSameScrapeAsTheWholeBody) {
     return static_cast<std::size_t>((rng >> 33) % bound);
   };
   VerneMQScrape streamed;
-  VerneMQStream stream(streamed);  // one stream for every body, as a job has
+  VerneMQStream stream(streamed);     // one stream for every body
+  std::optional<std::string> prefix;  // the previous VerneMQ body's, as a job keeps it
   for (const std::string& body : bodies) {
     VerneMQScrape whole;
     extract_vernemq(body, whole);
     const std::string expected = describe(whole);
     for (int split = 0; split < 60; ++split) {
-      stream.begin();
+      stream.begin(prefix);
       const std::size_t max_piece = split < 20 ? 3 : (split < 40 ? 200 : 20000);
       for (std::size_t at = 0; at < body.size();) {
         const std::size_t n = 1 + next(std::min(max_piece, body.size() - at));
@@ -332,6 +333,7 @@ TEST(VerneMQStream, PiecesGiveTheSameScrapeAsTheWholeBody) {
         at += n;
       }
       stream.finish();
+      if (streamed.is_vernemq) prefix = streamed.prefix;
       // A body whose prefix differs from the previous body's loses the families before its
       // first identifying line (the stream keeps no body to read again); the next one has them.
       if (split > 0) {
@@ -355,14 +357,18 @@ TEST(VerneMQMetrics, FamiliesBeforeTheIdentifyingLineAreKept) {
   EXPECT_EQ(s.series[1].value, 2.0);
   EXPECT_FALSE(sum_of(s, 0, "socket_close").has_value());
 
-  // A stream learns the prefix from its first body: the second body keeps the first lines.
+  // A stream reads the lines before the identifying one only with the prefix it is told to
+  // expect (the job's previous body's): the second body, told it, keeps the first lines.
   VerneMQScrape streamed;
   VerneMQStream stream(streamed);
+  std::optional<std::string> prefix;
   for (int i = 0; i < 2; ++i) {
-    stream.begin();
+    stream.begin(prefix);
     stream.feed("vernemq_socket_open{node=\"n\"} 39\nvernemq_mqtt_publish_error{node=\"n\"} 0\n");
     stream.finish();
     EXPECT_EQ(sum_of(streamed, 0, "socket_open").has_value(), i == 1) << i;
+    ASSERT_TRUE(streamed.is_vernemq);
+    prefix = streamed.prefix;
   }
 }
 
@@ -373,11 +379,28 @@ TEST(VerneMQStream, UnterminatedLastLineIsSaid) {
   extract_vernemq("mqtt_publish_error{node=\"n\"} 0\n", s);
   EXPECT_FALSE(s.unterminated);
   VerneMQStream stream(s);
-  stream.begin();
+  stream.begin(std::nullopt);
   stream.feed("mqtt_publish_error{node=\"n\"} 0\nmqtt_pu");
   stream.finish();
   EXPECT_TRUE(s.unterminated);
   EXPECT_EQ(s.lines, 2u);
+}
+
+TEST(VerneMQStream, RetainedBytesFollowTheLargestBodyRead) {
+  VerneMQScrape s;
+  VerneMQStream stream(s);
+  const std::string body = fixture("vernemq-2x.txt");
+  stream.begin(std::nullopt);
+  stream.feed(body);
+  stream.finish();
+  const std::size_t normal = stream.retained_bytes();
+  EXPECT_GT(normal, body.size() / 100);  // series, labels, nodes are kept
+  EXPECT_LT(normal, 64u * 1024u);
+  // A 1 MiB label value stays in the stream's buffers (the line, the labels) after the body.
+  stream.begin(std::string_view("vernemq_"));
+  stream.feed("vernemq_mqtt_publish_error{node=\"n\",x=\"" + std::string(1 << 20, 'a') + "\"} 1\n");
+  stream.finish();
+  EXPECT_GT(stream.retained_bytes(), std::size_t{1} << 20);
 }
 
 TEST(VerneMQStream, FinishWithoutBeginIsAnEmptyBody) {

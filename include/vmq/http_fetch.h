@@ -59,6 +59,11 @@ class HttpClient {
   // one handle and connection: same host, same credentials, one request after another).
   void set_url(std::size_t idx, std::string_view url);
 
+  // Frees job `idx`'s easy handle (~5 KB) until its next start() makes it again, unless a
+  // transfer is in flight. For jobs that transfer rarely (a job's cluster round every 10 s):
+  // the connection stays cached in the multi handle, so the next transfer still reuses it.
+  void release_handle(std::size_t idx);
+
   [[nodiscard]] bool in_flight(std::size_t idx) const;
   [[nodiscard]] std::size_t in_flight_count() const;
 

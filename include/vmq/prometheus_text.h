@@ -98,6 +98,8 @@ class StreamParser {
   void feed(std::string_view piece);
   // The end of the body: parses its last line if it had no final newline. Needs a new begin().
   ParseStats finish();
+  // Heap bytes it keeps between bodies.
+  [[nodiscard]] std::size_t retained_bytes() const { return partial_.capacity(); }
 
  private:
   SampleSink* sink_ = nullptr;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Time: ticks aligned to the wall clock, as Netdata's own plugins do (next = now - now % step +
-// step), with tick numbers counted on a monotonic clock so that the minute window never sees
-// time run backwards. Clocks are injected, so all of it is tested without sleeping.
+// step), each job at its own phase within the step (spread_phase), with tick numbers counted on a monotonic clock so
+// that the minute window never sees time run backwards. Clocks are injected, so all of it is tested without sleeping.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace vmq {
@@ -24,10 +25,18 @@ class SystemClock final : public Clock {
 // The first wall-clock multiple of `step_us` strictly after `now_us`.
 std::int64_t next_aligned(std::int64_t now_us, std::int64_t step_us);
 
-// One job's ticks.
+// Where the `index`th job's ticks fall within a step of `step_us`: jobs are spread over
+// kSpreadSlots phases (index modulo the slots) instead of all starting on the same instant, as
+// Prometheus spreads its targets' scrapes. A thousand jobs then have ~50 bodies in flight at a
+// time, not a thousand, and the memory a transfer needs while it runs (libcurl's receive buffer,
+// the extraction's output) is held ~50 times, not a thousand. A lone job keeps phase 0.
+inline constexpr std::int64_t kSpreadSlots = 20;
+[[nodiscard]] std::int64_t spread_phase(std::size_t index, std::int64_t step_us);
+
+// One job's ticks: at wall times that are a multiple of the step plus the job's phase.
 class TickSchedule {
  public:
-  explicit TickSchedule(int every_s);
+  explicit TickSchedule(int every_s, std::int64_t phase_us = 0);
 
   // True when a tick is due at wall time `wall_us`; then the next one is scheduled. After a
   // wall-clock step (NTP) in either direction the schedule re-aligns instead of stalling
@@ -44,7 +53,10 @@ class TickSchedule {
   [[nodiscard]] std::int64_t step_us() const { return step_; }
 
  private:
+  [[nodiscard]] std::int64_t next_tick(std::int64_t wall_us) const;  // the first tick after wall_us
+
   std::int64_t step_;
+  std::int64_t phase_ = 0;   // in [0, step)
   std::int64_t next_ = 0;    // 0: not yet initialised
   std::int64_t served_ = 0;  // the wall time the last fired tick was due at
   std::int64_t first_due_mono_ = -1;

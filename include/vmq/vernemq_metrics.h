@@ -90,9 +90,11 @@ struct VerneMQScrape {
 void extract_vernemq(std::string_view body, VerneMQScrape& out);
 
 // The same extraction from a body that arrives in pieces (as HttpClient hands them over), so a
-// job never keeps its body: `out` ends exactly as extract_vernemq() on the whole body would
-// leave it. With a thousand jobs in one process that is the difference between holding a
-// thousand 40 KB bodies and holding none. Storage is reused from one body to the next.
+// job never keeps its body: `out` ends as extract_vernemq() on the whole body would leave it
+// when the body has the prefix expected at begin() (else the lines before its first identifying
+// one are lost: a stream cannot read its body again). With a thousand jobs in one process that
+// is the difference between holding a thousand 40 KB bodies and holding none. Storage is reused
+// from one body to the next.
 class VerneMQStream {
  public:
   explicit VerneMQStream(VerneMQScrape& out);
@@ -100,9 +102,13 @@ class VerneMQStream {
   VerneMQStream(const VerneMQStream&) = delete;
   VerneMQStream& operator=(const VerneMQStream&) = delete;
 
-  void begin();                       // a new body: `out` is cleared
+  // A new body: `out` is cleared. `expected_prefix`: the prefix of the job's previous VerneMQ
+  // body (out.prefix when out.is_vernemq), if any.
+  void begin(std::optional<std::string_view> expected_prefix);
   void feed(std::string_view piece);  // its next bytes, split anywhere
   void finish();                      // its end: `out` is complete
+  // Heap bytes it and its `out` keep between bodies (storage reused, not freed).
+  [[nodiscard]] std::size_t retained_bytes() const;
 
  private:
   struct Impl;
