@@ -12,13 +12,16 @@ window of whole seconds that starts and ends at a half second (when every subjec
     read at both ends of the window, divided by the scrapes seen in it;
   - peak RSS: VmHWM from /proc/PID/status at the end;
   - ticks: every scrape the subject reports on stdout (the plugin's BEGIN lines, the peers'
-    SCRAPE lines) is timestamped as it is read; a job keeps a second when at least one of its
-    scrapes arrives in it; lateness is the arrival time after the whole second.
+    SCRAPE lines) is timestamped as it is read, and belongs to its job's due time before it (the
+    whole second, plus the job's phase for the plugin, which spreads its jobs over the second);
+    a job keeps a due time of the window when a scrape arrived for it (read until 0.9 s after
+    the window); lateness is the arrival time after the due time.
 A back-to-back run makes N scrapes as fast as it can and takes CPU and peak RSS from wait4();
 (CPU(N) - CPU(1)) / (N - 1) removes the start-up cost.
 """
 import argparse
 import json
+import math
 import os
 import re
 import select
@@ -93,15 +96,18 @@ class Nginx:
     def __init__(self, workdir, files):
         self.port = free_port()
         self.dir = os.path.join(workdir, "nginx")
-        os.makedirs(os.path.join(self.dir, "www"))
+        os.makedirs(os.path.join(self.dir, "www", "live"))
         os.chmod(workdir, 0o755)
         os.chmod(self.dir, 0o755)
         for name, path in files.items():
-            with open(path, "rb") as src, open(os.path.join(self.dir, "www", name), "wb") as dst:
-                dst.write(WALLCLOCK_LINE.sub(rb"\1 <!--# echo var=\"vmq_wallclock_ms\" -->", src.read()))
-        os.chmod(os.path.join(self.dir, "www"), 0o755)
+            shutil.copyfile(path, os.path.join(self.dir, "www", name))  # as it is, for the C floor
+            with open(path, "rb") as src, open(os.path.join(self.dir, "www", "live", name), "wb") as dst:
+                dst.write(WALLCLOCK_LINE.sub(rb'\1 <!--# echo var="vmq_wallclock_ms" -->', src.read()))
+        for d in ("www", "www/live"):
+            os.chmod(os.path.join(self.dir, d), 0o755)
         for name in files:
             os.chmod(os.path.join(self.dir, "www", name), 0o644)
+            os.chmod(os.path.join(self.dir, "www", "live", name), 0o644)
         temp = os.path.join(self.dir, "temp")
         os.makedirs(temp)
         conf = """
@@ -120,15 +126,18 @@ http {{
   keepalive_requests 10000000;
   keepalive_timeout 600s;
   default_type "text/plain; version=0.0.4";
-  # system_wallclock advances, as a running node's does: a frozen one would read as a node that
-  # restarts every scrape (its start moving later by an interval each time). nginx writes the
-  # time in ms there (SSI), so responses are chunked.
+  # Under /live/, system_wallclock advances, as a running node's does: a frozen one would read as
+  # a node that restarts every scrape (its start moving later by an interval each time). nginx
+  # writes the time in ms there (SSI), so those responses are chunked; every subject but the C
+  # floor (which reads Content-Length, and the body as it is) is given them.
   map $msec $vmq_wallclock_ms {{ "~^(?<s>[0-9]+)\.(?<ms>[0-9]+)$" $s$ms; }}
   server {{
     listen 127.0.0.1:{port} backlog=4096;
     root {d}/www;
-    ssi on;
-    ssi_types *;
+    location /live/ {{
+      ssi on;
+      ssi_types *;
+    }}
   }}
 }}
 """.format(d=self.dir, t=temp, port=self.port)
@@ -147,7 +156,7 @@ http {{
         raise RuntimeError("nginx did not start; see " + self.dir)
 
     def url(self, name):
-        return "http://127.0.0.1:%d/%s" % (self.port, name)
+        return "http://127.0.0.1:%d/live/%s" % (self.port, name)
 
     def close(self):
         stop(self.proc)
@@ -201,10 +210,28 @@ def plugin_tick(line):
     return None
 
 
+# The plugin spreads its jobs over the second (scheduler.h, spread_phase): job N's ticks are due
+# (N mod 20) × 50 ms after each whole second. Its lateness and its seconds are read from there.
+SPREAD_SLOTS = 20
+
+
+def plugin_phase(job):
+    digits = bytes(c for c in job if 48 <= c <= 57)
+    return (int(digits) % SPREAD_SLOTS) / SPREAD_SLOTS if digits else 0.0
+
+
 def peer_tick(line):
     if line.startswith(b"SCRAPE "):
         return line.split(b" ")[1]
     return None
+
+
+# Ticks are read this long after the window's end: a tick due just before the end is in it.
+READ_PAST_END_S = 0.9
+
+
+def r0_cpu1_unset(running):
+    return running[0]["cpu1"] is None
 
 
 def paced_run(name, argv, tick_of, jobs, warmup, duration, workdir, watch_jobs=None):
@@ -235,13 +262,15 @@ def paced_together(subjects, warmup, duration, workdir):
                 for r in running:
                     r["cpu0"] = proc_cpu_ns(r["proc"].pid)
                 measuring = True
-            if now >= end:
+            if now >= end and r0_cpu1_unset(running):
                 for r in running:
                     r["cpu1"] = proc_cpu_ns(r["proc"].pid)
                     r["hwm"] = proc_status_kb(r["proc"].pid, "VmHWM")
                     r["anon"] = proc_status_kb(r["proc"].pid, "RssAnon")
-                break
-            ready, _, _ = select.select(list(by_fd), [], [], max(0.0, (end if measuring else start) - now))
+            if now >= end + READ_PAST_END_S:
+                break  # the ticks due just before the end have arrived
+            wake = start if not measuring else (end if r0_cpu1_unset(running) else end + READ_PAST_END_S)
+            ready, _, _ = select.select(list(by_fd), [], [], max(0.0, wake - now))
             t = time.time()
             for fd in ready:
                 r = by_fd[fd]
@@ -270,16 +299,24 @@ def paced_together(subjects, warmup, duration, workdir):
     for r in running:
         sub = r["sub"]
         jobs, watch_jobs, ticks = sub["jobs"], sub.get("watch_jobs"), r["ticks"]
+        phase_of = plugin_phase if sub["tick_of"] is plugin_tick else (lambda job: 0.0)
+        # Each tick belongs to the due time before it (whole second + the job's phase); a job
+        # keeps a due time in the window when a scrape arrived for it. duration due times each.
+        due_of = {}
+        for job, t in ticks:
+            ph = phase_of(job)
+            due_of[(job, t)] = math.floor(t - ph) + ph
         per_job = {}
         for job, t in ticks:
-            per_job.setdefault(job, set()).add(int(t))
-        # The whole seconds inside the window; each job should have a scrape in every one of them.
-        seconds = set(range(int(start) + 1, int(end) + 1))
+            d = due_of[(job, t)]
+            if start <= d < end:
+                per_job.setdefault(job, set()).add(d)
         watched = sorted(watch_jobs) if watch_jobs is not None else sorted(per_job)
-        kept = [len(per_job.get(j, set()) & seconds) for j in watched]
+        kept = [len(per_job.get(j, set())) for j in watched]
         kept += [0] * ((jobs if watch_jobs is None else len(watch_jobs)) - len(kept))  # jobs never seen
-        late_ms = [(t - int(t)) * 1000.0 for job, t in ticks if watch_jobs is None or job in watch_jobs]
-        n_scrapes = len(ticks)
+        in_window = [(job, t) for job, t in ticks if start <= due_of[(job, t)] < end]
+        late_ms = [(t - due_of[(job, t)]) * 1000.0 for job, t in in_window if watch_jobs is None or job in watch_jobs]
+        n_scrapes = len([1 for job, t in ticks if t < end])  # the CPU is read at the end
         cpu_ms = (r["cpu1"] - r["cpu0"]) / 1e6
         res = {
             "name": sub["name"],
