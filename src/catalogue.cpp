@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <vector>
 
 namespace vmq::catalogue {
 namespace {
@@ -208,6 +209,16 @@ constexpr Family kFamilies[] = {
     {"webhooks_auth_on_register_m5_cancelled", kCounter, "2.2"},
     {"webhooks_auth_on_register_m5_timeouts", kCounter, "2.2"},
     {"webhooks_auth_on_register_m5_elapsed_ms", kCounter, "2.2"},
+    // vmq_bridge, when loaded: messages each bridge published to its remote broker and consumed
+    // from it, by QoS, named after the bridge (`br0_vmq_bridge_publish_out_1`); and the messages
+    // its queue dropped when full (once per bridge client, without a label naming it).
+    {"vmq_bridge_publish_out_0", kCounter, "1.12", "bridge"},
+    {"vmq_bridge_publish_out_1", kCounter, "1.12", "bridge"},
+    {"vmq_bridge_publish_out_2", kCounter, "1.12", "bridge"},
+    {"vmq_bridge_publish_in_0", kCounter, "1.12", "bridge"},
+    {"vmq_bridge_publish_in_1", kCounter, "1.12", "bridge"},
+    {"vmq_bridge_publish_in_2", kCounter, "1.12", "bridge"},
+    {"vmq_bridge_dropped_msgs", kCounter, "1.12"},
 };
 
 // ---- Reason codes (VerneMQ 2.0.1's order) ------------------------------------------------------
@@ -450,6 +461,12 @@ constexpr Dim kSwcDotkeymap[] = {split_of("swc_dotkeymap_memory", {})};
 
 constexpr Dim kHttpPub[] = {one("published", "http_pub_published"), one("api_error", "http_pub_api_error"),
                             one("auth_error", "http_pub_auth_error")};
+// vmq_bridge: one dimension per bridge (its QoS 0, 1 and 2 messages summed).
+constexpr Dim kBridgeOut[] = {split_of("vmq_bridge_publish_out_0", {}), split_of("vmq_bridge_publish_out_1", {}),
+                              split_of("vmq_bridge_publish_out_2", {})};
+constexpr Dim kBridgeIn[] = {split_of("vmq_bridge_publish_in_0", {}), split_of("vmq_bridge_publish_in_1", {}),
+                             split_of("vmq_bridge_publish_in_2", {})};
+constexpr Dim kBridgeDropped[] = {one("dropped", "vmq_bridge_dropped_msgs")};
 // vmq_webhooks: one dimension per hook.
 constexpr Dim kWebhookRequests[] = {
     one("on_register", "webhooks_on_register_requests"),
@@ -704,6 +721,12 @@ constexpr Chart kCharts[] = {
      "requests", "plugins", "line", 71613, count, kWebhookAuthAborted},
     {"webhooks_auth_time", "Time Spent in Webhook Auth Requests (vmq_webhooks)", "milliseconds/s", "plugins", "line",
      71614, rate, kWebhookAuthTime},
+    {"bridge_published", "Messages Bridges Published to Their Remote Brokers (vmq_bridge)", "messages/s", "plugins",
+     "line", 71620, rate, kBridgeOut, "bridge"},
+    {"bridge_consumed", "Messages Bridges Consumed from Their Remote Brokers (vmq_bridge)", "messages/s", "plugins",
+     "line", 71621, rate, kBridgeIn, "bridge"},
+    {"bridge_dropped", "Bridge Messages Dropped in the Last Minute, Queue Full (vmq_bridge)", "messages", "plugins",
+     "line", 71622, count, kBridgeDropped},
 };
 
 struct ReasonList {
@@ -781,6 +804,23 @@ std::optional<std::size_t> find_family(std::string_view name) {
     if (f == kEmptySlot) return std::nullopt;
     if (kFamilies[f].name == name) return f;
   }
+}
+
+std::optional<NamedFamily> find_named_family(std::string_view name) {
+  static const std::vector<std::size_t> named = [] {
+    std::vector<std::size_t> v;
+    for (std::size_t f = 0; f < std::size(kFamilies); ++f) {
+      if (!kFamilies[f].named_by.empty()) v.push_back(f);
+    }
+    return v;
+  }();
+  for (const std::size_t f : named) {
+    const SV suffix = kFamilies[f].name;
+    if (name.size() < suffix.size() + 2 || !name.ends_with(suffix)) continue;
+    const std::size_t instance_size = name.size() - suffix.size() - 1;
+    if (name[instance_size] == '_') return NamedFamily{f, name.substr(0, instance_size)};
+  }
+  return std::nullopt;
 }
 
 std::optional<std::size_t> find_chart(std::string_view id) {

@@ -36,6 +36,9 @@ std::string chart_reference_markdown() {
     if (!c.split.empty()) {
       md += "one per " + code(c.split) + " of " + code(c.dims[0].family);
       if (!c.dims[0].match.empty()) md += " " + code(c.dims[0].match);
+      for (std::size_t i = 1; i < c.dims.size(); ++i)
+        md += (i + 1 == c.dims.size() ? " and " : ", ") + code(c.dims[i].family);
+      if (c.dims.size() > 1) md += " (summed)";
       if (c.known.empty()) {
         md += ", as the broker sends them";
       } else {

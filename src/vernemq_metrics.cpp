@@ -21,16 +21,25 @@ std::string_view unescaped(const prom::Label* label, std::string& scratch) {
   return scratch;
 }
 
-// The catalogue family of a name without prefix: a family, or a histogram's `_bucket` series
-// (its `_count` and `_sum` add nothing the +Inf bucket does not hold).
-std::optional<std::size_t> family_of(std::string_view name) {
+// The catalogue family of a name without prefix: a family, a histogram's `_bucket` series (its
+// `_count` and `_sum` add nothing the +Inf bucket does not hold), or a family named after an
+// instance (`instance` is then set to it; else cleared).
+std::optional<std::size_t> family_of(std::string_view name, std::string& instance) {
+  instance.clear();
   if (const auto f = catalogue::find_family(name)) {
-    return catalogue::families()[*f].type == catalogue::FamilyType::histogram ? std::nullopt : f;
+    const catalogue::Family& family = catalogue::families()[*f];
+    // A family named after an instance is never written without one.
+    return family.type == catalogue::FamilyType::histogram || !family.named_by.empty() ? std::nullopt : f;
   }
   constexpr std::string_view kBucket = "_bucket";
-  if (!name.ends_with(kBucket)) return std::nullopt;
-  const auto f = catalogue::find_family(name.substr(0, name.size() - kBucket.size()));
-  return f && catalogue::families()[*f].type == catalogue::FamilyType::histogram ? f : std::nullopt;
+  if (name.ends_with(kBucket)) {
+    const auto f = catalogue::find_family(name.substr(0, name.size() - kBucket.size()));
+    return f && catalogue::families()[*f].type == catalogue::FamilyType::histogram ? f : std::nullopt;
+  }
+  const auto named = catalogue::find_named_family(name);
+  if (!named) return std::nullopt;
+  instance.assign(named->instance);
+  return named->family;
 }
 
 class VerneMQSink final : public prom::SampleSink {
@@ -93,14 +102,14 @@ class VerneMQSink final : public prom::SampleSink {
         // body (VerneMQ writes socket_open and others first).
         if (!expected_prefix_ || !name.starts_with(*expected_prefix_)) return false;
         last_name_.clear();
-        family_ = family_of(name.substr(expected_prefix_->size()));
+        family_ = family_of(name.substr(expected_prefix_->size()), instance_);
         return family_.has_value();
       }
     }
     // A family's series mostly come one after another: the previous line's answer first.
     if (name == last_name_) return family_.has_value();
     last_name_.assign(name);
-    family_ = name.starts_with(out_.prefix) ? family_of(name.substr(out_.prefix.size())) : std::nullopt;
+    family_ = name.starts_with(out_.prefix) ? family_of(name.substr(out_.prefix.size()), instance_) : std::nullopt;
     return family_.has_value();
   }
 
@@ -186,11 +195,11 @@ class VerneMQSink final : public prom::SampleSink {
   }
 
   [[nodiscard]] std::size_t retained_bytes() const {
-    std::size_t n = last_name_.capacity() + node_scratch_.capacity() + labels_scratch_.capacity() +
-                    value_scratch_.capacity() + labels_hash_.capacity() * sizeof(std::uint64_t) +
-                    out_.series.capacity() * sizeof(ScrapedSeries) + out_.label_text.capacity() +
-                    out_.nodes.capacity() * sizeof(NodeMetrics) + out_.found_names.capacity() +
-                    out_.rejected.capacity() + out_.prefix.capacity();
+    std::size_t n = last_name_.capacity() + instance_.capacity() + node_scratch_.capacity() +
+                    labels_scratch_.capacity() + value_scratch_.capacity() +
+                    labels_hash_.capacity() * sizeof(std::uint64_t) + out_.series.capacity() * sizeof(ScrapedSeries) +
+                    out_.label_text.capacity() + out_.nodes.capacity() * sizeof(NodeMetrics) +
+                    out_.found_names.capacity() + out_.rejected.capacity() + out_.prefix.capacity();
     for (const NodeMetrics& node : out_.nodes) {
       n += node.node.capacity() + node.last_of_family.capacity() * sizeof(std::int32_t) +
            node.series_of_family.capacity() * sizeof(std::uint16_t);
@@ -251,11 +260,21 @@ class VerneMQSink final : public prom::SampleSink {
   // labels_scratch_ (its first labels_size_ bytes); returns the `node` label (the first, as
   // Sample::label finds it), or nullptr. The scratch only grows: no allocation once warm.
   const prom::Label* canonical_labels(const prom::Sample& s) {
-    std::size_t room = 0;  // unescaping never lengthens a value
+    // A family named after an instance: the instance first, as the label the catalogue names.
+    const std::string_view instance_label =
+        instance_.empty() ? std::string_view() : catalogue::families()[*family_].named_by;
+    std::size_t room = instance_label.size() + instance_.size() + 2;  // unescaping never lengthens a value
     for (const prom::Label& l : s.labels) room += l.name.size() + l.raw_value.size() + 2;
     if (labels_scratch_.size() < room) labels_scratch_.resize(std::max(room, labels_scratch_.capacity()));
     char* const start = labels_scratch_.data();
     char* at = start;
+    if (!instance_label.empty()) {
+      std::memcpy(at, instance_label.data(), instance_label.size());
+      at += instance_label.size();
+      *at++ = '=';
+      std::memcpy(at, instance_.data(), instance_.size());
+      at += instance_.size();
+    }
     const prom::Label* node = nullptr;
     for (const prom::Label& l : s.labels) {
       if (l.name == kLabelNode) {
@@ -293,6 +312,7 @@ class VerneMQSink final : public prom::SampleSink {
 
   VerneMQScrape& out_;
   std::optional<std::size_t> family_;  // the catalogue family of the line being parsed
+  std::string instance_;               // its instance, when the family is named after one
   std::string last_name_;              // the metric name family_ was found for
   std::string node_scratch_;
   std::string labels_scratch_;  // canonical_labels() writes here

@@ -83,7 +83,9 @@ TEST(Catalogue, RowsAreConsistent) {
       EXPECT_GE(d.divisor, 1) << c.id;
     }
     if (!c.split.empty()) {
-      EXPECT_EQ(c.dims.size(), 1u) << c.id;
+      // Several dims are summed per value: none may have an id of its own to show.
+      for (const catalogue::Dim& d : c.dims) EXPECT_TRUE(d.id.empty()) << c.id;
+      EXPECT_TRUE(c.dims.size() == 1 || c.known.empty()) << c.id;
       // Reason codes are declared; other labels (SWC groups) are what the broker sends.
       EXPECT_EQ(c.known.empty(), c.split != "reason_code" && c.split != "return_code") << c.id;
       for (std::string_view f : c.failures) {
@@ -98,6 +100,25 @@ TEST(Catalogue, RowsAreConsistent) {
   ASSERT_TRUE(founding.has_value());
   EXPECT_EQ(catalogue::charts()[*founding].algo, Algo::count);
   EXPECT_EQ(catalogue::context_of(catalogue::charts()[*founding]), "vernemq.mqtt_puback_sent_reason");
+}
+
+TEST(Catalogue, AFamilyNamedAfterAnInstanceIsFoundWithIt) {
+  const auto out0 = catalogue::find_family("vmq_bridge_publish_out_0");
+  ASSERT_TRUE(out0.has_value());
+  EXPECT_EQ(catalogue::families()[*out0].named_by, "bridge");
+  const auto br = catalogue::find_named_family("br0_vmq_bridge_publish_out_0");
+  ASSERT_TRUE(br.has_value());
+  EXPECT_EQ(br->family, *out0);
+  EXPECT_EQ(br->instance, "br0");
+  const auto underscored = catalogue::find_named_family("edge_site_1_vmq_bridge_publish_in_2");
+  ASSERT_TRUE(underscored.has_value());
+  EXPECT_EQ(catalogue::families()[underscored->family].name, "vmq_bridge_publish_in_2");
+  EXPECT_EQ(underscored->instance, "edge_site_1");
+  EXPECT_FALSE(catalogue::find_named_family("vmq_bridge_publish_out_0").has_value());   // no instance
+  EXPECT_FALSE(catalogue::find_named_family("_vmq_bridge_publish_out_0").has_value());  // an empty one
+  EXPECT_FALSE(catalogue::find_named_family("br0vmq_bridge_publish_out_0").has_value());
+  EXPECT_FALSE(catalogue::find_named_family("br0_vmq_bridge_dropped_msgs").has_value());  // not named after one
+  EXPECT_FALSE(catalogue::find_named_family("br0_mqtt_publish_error").has_value());
 }
 
 TEST(Catalogue, UnsuccessfulMeansCodesOf0x80AndAbove) {

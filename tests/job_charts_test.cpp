@@ -349,6 +349,37 @@ TEST(JobCharts, WebhookCountersByHook) {
   EXPECT_EQ(plain.ok(body(2, 0, "", "n")).find("webhooks_"), std::string::npos);
 }
 
+// vmq_bridge names its counters after the bridge (`<bridge>_vmq_bridge_publish_out_<QoS>`): one
+// dimension per bridge, its three QoS summed; the drops (no bridge label) are counted.
+TEST(JobCharts, BridgeCountersByBridgeNamedInTheMetricName) {
+  const auto bridges = [](std::uint64_t br0_out, std::uint64_t br0_in, std::uint64_t edge_out, std::uint64_t dropped) {
+    const std::string n = "{node=\"n\"} ";
+    // br0: QoS 0 and 1 move (out: br0_out and 2 x br0_out), QoS 2 stays 5; edge_1: only QoS 2.
+    return "# TYPE vernemq_br0_vmq_bridge_publish_out_0 counter\nvernemq_br0_vmq_bridge_publish_out_0" + n +
+           std::to_string(br0_out) + "\nvernemq_br0_vmq_bridge_publish_out_1" + n + std::to_string(2 * br0_out) +
+           "\nvernemq_br0_vmq_bridge_publish_out_2" + n + "5" + "\nvernemq_br0_vmq_bridge_publish_in_0" + n +
+           std::to_string(br0_in) + "\nvernemq_br0_vmq_bridge_publish_in_1" + n + "0" +
+           "\nvernemq_br0_vmq_bridge_publish_in_2" + n + "0" + "\nvernemq_edge_1_vmq_bridge_publish_out_2" + n +
+           std::to_string(edge_out) + "\nvernemq_vmq_bridge_dropped_msgs" + n + std::to_string(dropped) +
+           // Not a bridge's: no instance before the family's name.
+           "\nvernemq_vmq_bridge_publish_out_0" + n + "999999" + "\n" + body(0, 0, "", "n");
+  };
+  Harness h;
+  std::string out = h.ok(bridges(100, 40, 7, 2));  // a baseline
+  EXPECT_NE(out.find("CHART vernemq_local.bridge_published "), std::string::npos);
+  EXPECT_NE(out.find("DIMENSION br0 "), std::string::npos);
+  EXPECT_NE(out.find("DIMENSION edge_1 "), std::string::npos);
+  out = h.ok(bridges(130, 45, 10, 6));
+  EXPECT_EQ(set_value(out, "bridge_published", "br0"), (30 + 60 + 0) * kRateScale);
+  EXPECT_EQ(set_value(out, "bridge_published", "edge_1"), 3 * kRateScale);
+  EXPECT_EQ(set_value(out, "bridge_consumed", "br0"), 5 * kRateScale);
+  EXPECT_EQ(set_value(out, "bridge_dropped", "dropped"), 4);
+  // A minute later, nothing more dropped: the count is 0 again.
+  for (int i = 0; i < 60; ++i) out = h.ok(bridges(130, 45, 10, 6));
+  EXPECT_EQ(set_value(out, "bridge_dropped", "dropped"), 0);
+  EXPECT_EQ(set_value(out, "bridge_published", "br0"), 0);
+}
+
 TEST(JobCharts, RatioIsPer100OverFiveMinutesAndCountsTheDenominatorAsAtLeastOne) {
   const auto sockets = [](std::uint64_t opened, std::uint64_t errors) {
     return "vernemq_socket_open{node=\"n\"} " + std::to_string(opened) + "\nvernemq_socket_error{node=\"n\"} " +

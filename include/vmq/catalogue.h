@@ -24,6 +24,9 @@ struct Family {
   std::string_view name;
   FamilyType type;
   std::string_view since;  // first VerneMQ version that exports it ("1.10": every supported one)
+  // When set, the body names the family after an instance: `<instance>_<name>` (vmq_bridge puts
+  // the bridge's name first), and the extraction reads the instance as this label's value.
+  std::string_view named_by = {};
 };
 
 // How a chart's values are made from its series (decision 1).
@@ -65,9 +68,10 @@ struct Chart {
   long priority;
   Algo algo;
   std::span<const Dim> dims;
-  // Dimensions by label: one per value of label `split` among the series of dims[0] (its family
-  // and match), the `known` values declared from the start in VerneMQ's order, any other value
-  // added when it is first seen. Empty `split`: the dims above are the dimensions.
+  // Dimensions by label: one per value of label `split` among the series of the dims (their
+  // families and matches; a value's series of every dim are summed), the `known` values declared
+  // from the start in VerneMQ's order, any other value added when it is first seen. Empty
+  // `split`: the dims above are the dimensions.
   std::string_view split = {};
   std::span<const std::string_view> known = {};
   // For count charts: the dimensions that are refusals/failures (the alerts' selection), shown
@@ -97,6 +101,15 @@ inline constexpr std::string_view kSchedulerGaugePrefix = "system_utilization_sc
 
 // The index of a family in families(), by its name after the prefix.
 [[nodiscard]] std::optional<std::size_t> find_family(std::string_view name);
+
+// A family named after an instance (Family::named_by), from a name after the prefix:
+// "br0_vmq_bridge_publish_out_0" → vmq_bridge_publish_out_0's index and "br0"; nullopt for a
+// name that is no such family's, or whose instance is empty.
+struct NamedFamily {
+  std::size_t family;
+  std::string_view instance;
+};
+[[nodiscard]] std::optional<NamedFamily> find_named_family(std::string_view name);
 
 // A cheap, unseeded hash of a short text (names, label text: mostly 10 to 40 bytes), eight bytes
 // at a time; for tables built from the catalogue and repeat checks within one body, never for
@@ -131,7 +144,8 @@ inline constexpr std::string_view kSchedulerGaugePrefix = "system_utilization_sc
 [[nodiscard]] std::span<const std::string_view> reason_codes(std::string_view family, int mqtt_version = 5);
 
 // The extraction's canonical label text: every label but `node`, in body order, as
-// name=value pairs (values unescaped) separated by this byte.
+// name=value pairs (values unescaped) separated by this byte; a family named after an instance
+// (Family::named_by) has that label first.
 inline constexpr char kLabelSeparator = '\x1f';
 
 // A label's value in a canonical label text, or nullopt.
