@@ -210,14 +210,17 @@ def plugin_tick(line):
     return None
 
 
-# The plugin spreads its jobs over the second (scheduler.h, spread_phase): job N's ticks are due
-# (N mod 20) × 50 ms after each whole second. Its lateness and its seconds are read from there.
-SPREAD_SLOTS = 20
+# The plugin spreads many jobs over the second (scheduler.h, spread_phase): with J jobs there are
+# P = min(20, ceil(J / 50)) phases and job N's ticks are due (N mod P) / P s after each whole
+# second. Its lateness and its seconds are read from there.
+JOBS_PER_PHASE = 50
+MAX_PHASES = 20
 
 
-def plugin_phase(job):
+def plugin_phase(job, jobs):
     digits = bytes(c for c in job if 48 <= c <= 57)
-    return (int(digits) % SPREAD_SLOTS) / SPREAD_SLOTS if digits else 0.0
+    phases = min(MAX_PHASES, max(1, -(-jobs // JOBS_PER_PHASE)))
+    return (int(digits) % phases) / phases if digits else 0.0
 
 
 def peer_tick(line):
@@ -299,7 +302,7 @@ def paced_together(subjects, warmup, duration, workdir):
     for r in running:
         sub = r["sub"]
         jobs, watch_jobs, ticks = sub["jobs"], sub.get("watch_jobs"), r["ticks"]
-        phase_of = plugin_phase if sub["tick_of"] is plugin_tick else (lambda job: 0.0)
+        phase_of = (lambda job: plugin_phase(job, jobs)) if sub["tick_of"] is plugin_tick else (lambda job: 0.0)
         # Each tick belongs to the due time before it (whole second + the job's phase); a job
         # keeps a due time in the window when a scrape arrived for it. duration due times each.
         due_of = {}

@@ -51,8 +51,8 @@ std::string seconds_text(std::int64_t us) { return std::to_string((us + 500000) 
 
 // What a body needs while it arrives and is charted: the extraction's output and its parser
 // (~25 KB once warm). The jobs share them: one is taken when a body's first bytes arrive and
-// given back once the body is charted. Jobs are spread over the interval (spread_phase), so
-// only the few whose bodies are in flight hold one, however many jobs there are.
+// given back once the body is charted. Many jobs are spread over the interval (spread_phase),
+// so only the few whose bodies are in flight hold one, however many jobs there are.
 struct Extraction {
   VerneMQScrape scrape;
   VerneMQStream stream{scrape};
@@ -81,12 +81,12 @@ class ExtractionPool {
 // A job parses its body as the HTTP client receives it (BodyConsumer), so no job keeps a body.
 struct Job final : BodyConsumer {
   // A job's interval: its own, else the file's, and never faster than Netdata's.
-  Job(const JobConfig& c, std::size_t index, int file_every, int netdata_every, int autodetection_retry,
-      ExtractionPool& extractions)
+  Job(const JobConfig& c, std::size_t index, std::size_t job_count, int file_every, int netdata_every,
+      int autodetection_retry, ExtractionPool& extractions)
       : cfg(c),
         detect(autodetection_retry),
         every(std::max(c.update_every > 0 ? c.update_every : file_every, netdata_every)),
-        schedule(every, spread_phase(index, static_cast<std::int64_t>(every) * 1'000'000)),
+        schedule(every, spread_phase(index, job_count, static_cast<std::int64_t>(every) * 1'000'000)),
         charts(c.name, every),
         failures(c.name),
         // The Erlang VM memory alert's thresholds, for this job's host (host_memory.h).
@@ -397,8 +397,8 @@ int run_plugin(const Config& config, const RunOptions& options, const Clock& clo
   ClusterJobs cluster(http);
   std::vector<std::unique_ptr<Job>> jobs;
   for (const JobConfig& c : config.jobs) {
-    auto job = std::make_unique<Job>(c, jobs.size(), config.update_every, options.netdata_update_every,
-                                     config.autodetection_retry, extractions);
+    auto job = std::make_unique<Job>(c, jobs.size(), config.jobs.size(), config.update_every,
+                                     options.netdata_update_every, config.autodetection_retry, extractions);
     try {
       job->http = http.add_job(c);
       http.set_body_consumer(job->http, job.get());

@@ -3,6 +3,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+
 namespace vmq {
 
 namespace {
@@ -18,8 +20,9 @@ std::int64_t SystemClock::mono_us() const { return read_clock(CLOCK_MONOTONIC); 
 
 std::int64_t next_aligned(std::int64_t now_us, std::int64_t step_us) { return now_us - now_us % step_us + step_us; }
 
-std::int64_t spread_phase(std::size_t index, std::int64_t step_us) {
-  return static_cast<std::int64_t>(index % static_cast<std::size_t>(kSpreadSlots)) * (step_us / kSpreadSlots);
+std::int64_t spread_phase(std::size_t index, std::size_t jobs, std::int64_t step_us) {
+  const std::size_t phases = std::clamp<std::size_t>((jobs + kJobsPerPhase - 1) / kJobsPerPhase, 1, kMaxPhases);
+  return static_cast<std::int64_t>(index % phases) * (step_us / static_cast<std::int64_t>(phases));
 }
 
 TickSchedule::TickSchedule(int every_s, std::int64_t phase_us)

@@ -45,16 +45,25 @@ TEST(Scheduler, APhaseShiftsEveryTickWithinTheStep) {
   EXPECT_EQ(late.next_wall_us(), 21 * kSec + 300000);
 }
 
-TEST(Scheduler, JobsAreSpreadOverTheStepAndALoneJobKeepsTheSecond) {
-  EXPECT_EQ(spread_phase(0, kSec), 0);
-  EXPECT_EQ(spread_phase(1, kSec), kSec / kSpreadSlots);
-  EXPECT_EQ(spread_phase(kSpreadSlots - 1, 10 * kSec), (kSpreadSlots - 1) * 10 * kSec / kSpreadSlots);
-  EXPECT_EQ(spread_phase(kSpreadSlots, kSec), 0);  // round again
-  // A thousand jobs: every slot holds 1000 / kSpreadSlots of them.
-  std::vector<int> per_slot(kSpreadSlots, 0);
-  for (std::size_t i = 0; i < 1000; ++i)
-    ++per_slot[static_cast<std::size_t>(spread_phase(i, kSec) / (kSec / kSpreadSlots))];
-  for (int n : per_slot) EXPECT_EQ(n, 1000 / kSpreadSlots);
+TEST(Scheduler, ManyJobsAreSpreadOverTheStepAndAFewKeepTheWholeSecond) {
+  // Up to 50 jobs: all on the second, as before spreading existed.
+  for (std::size_t i = 0; i < 50; ++i) EXPECT_EQ(spread_phase(i, 50, kSec), 0) << i;
+  // 51 to 100 jobs: two phases, half a step apart.
+  EXPECT_EQ(spread_phase(0, 51, kSec), 0);
+  EXPECT_EQ(spread_phase(1, 51, kSec), kSec / 2);
+  EXPECT_EQ(spread_phase(2, 100, 10 * kSec), 0);
+  EXPECT_EQ(spread_phase(3, 100, 10 * kSec), 5 * kSec);
+  // A thousand jobs: 20 phases 50 ms apart, 50 jobs in each; ten thousand: still 20 phases.
+  for (const std::size_t jobs : {std::size_t{1000}, std::size_t{10000}}) {
+    std::vector<std::size_t> per_phase(20, 0);
+    for (std::size_t i = 0; i < jobs; ++i) {
+      const std::int64_t phase = spread_phase(i, jobs, kSec);
+      ASSERT_EQ(phase % (kSec / 20), 0);
+      ASSERT_LT(phase, kSec);
+      ++per_phase[static_cast<std::size_t>(phase / (kSec / 20))];
+    }
+    for (const std::size_t n : per_phase) EXPECT_EQ(n, jobs / 20);
+  }
 }
 
 TEST(Scheduler, ForwardClockJumpCostsOneTickNotABurst) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Time: ticks aligned to the wall clock, as Netdata's own plugins do (next = now - now % step +
-// step), each job at its own phase within the step (spread_phase), with tick numbers counted on a monotonic clock so
-// that the minute window never sees time run backwards. Clocks are injected, so all of it is tested without sleeping.
+// step), many jobs spread over the step (spread_phase), with tick numbers counted on a monotonic
+// clock so that the minute window never sees time run backwards. Clocks are injected, so all of
+// it is tested without sleeping.
 #pragma once
 
 #include <cstddef>
@@ -25,13 +26,16 @@ class SystemClock final : public Clock {
 // The first wall-clock multiple of `step_us` strictly after `now_us`.
 std::int64_t next_aligned(std::int64_t now_us, std::int64_t step_us);
 
-// Where the `index`th job's ticks fall within a step of `step_us`: jobs are spread over
-// kSpreadSlots phases (index modulo the slots) instead of all starting on the same instant, as
-// Prometheus spreads its targets' scrapes. A thousand jobs then have ~50 bodies in flight at a
-// time, not a thousand, and the memory a transfer needs while it runs (libcurl's receive buffer,
-// the extraction's output) is held ~50 times, not a thousand. A lone job keeps phase 0.
-inline constexpr std::int64_t kSpreadSlots = 20;
-[[nodiscard]] std::int64_t spread_phase(std::size_t index, std::int64_t step_us);
+// Where the `index`th of `jobs` jobs' ticks fall within a step of `step_us`. Up to
+// kJobsPerPhase jobs all tick on the step, as Netdata's own plugins do; more are spread over as
+// many phases as it takes to keep each phase to kJobsPerPhase jobs (at most kMaxPhases, index
+// modulo the phases), as Prometheus spreads its targets' scrapes. A thousand jobs then have ~50
+// bodies in flight at a time, not a thousand, and the memory a transfer needs while it runs
+// (libcurl's receive buffer, the extraction's output) is held ~50 times, not a thousand; a few
+// jobs keep one wake-up per step (each costs ~40 µs of CPU on a small VM).
+inline constexpr std::size_t kJobsPerPhase = 50;
+inline constexpr std::size_t kMaxPhases = 20;
+[[nodiscard]] std::int64_t spread_phase(std::size_t index, std::size_t jobs, std::int64_t step_us);
 
 // One job's ticks: at wall times that are a multiple of the step plus the job's phase.
 class TickSchedule {
