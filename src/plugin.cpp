@@ -122,21 +122,19 @@ struct Job final : BodyConsumer {
 
   // A response starts: anything read of an earlier one (a redirect's) is forgotten.
   void body_begin() override { release(); }
-  void body_data(std::string_view data) override {
-    if (!extraction) {
-      extraction = pool.take();
-      extraction->stream.begin(prefix);
-    }
-    extraction->stream.feed(data);
-  }
+  void body_data(std::string_view data) override { current().stream.feed(data); }
   // The transfer is over: the extraction, complete (an empty body when none came).
   VerneMQScrape& finish() {
+    current().stream.finish();
+    return extraction->scrape;
+  }
+  // The body's extraction, taken from the pool at its first bytes.
+  Extraction& current() {
     if (!extraction) {
       extraction = pool.take();
       extraction->stream.begin(prefix);
     }
-    extraction->stream.finish();
-    return extraction->scrape;
+    return *extraction;
   }
   void release() {
     if (!extraction) return;
