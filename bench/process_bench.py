@@ -233,10 +233,6 @@ def peer_tick(line):
 READ_PAST_END_S = 0.9
 
 
-def r0_cpu1_unset(running):
-    return running[0]["cpu1"] is None
-
-
 def paced_run(name, argv, tick_of, jobs, warmup, duration, workdir, watch_jobs=None):
     """Runs argv; measures a window of `duration` whole seconds after `warmup` seconds."""
     return paced_together([dict(name=name, argv=argv, tick_of=tick_of, jobs=jobs, watch_jobs=watch_jobs)],
@@ -258,6 +254,7 @@ def paced_together(subjects, warmup, duration, workdir):
     start = int(t_launch + warmup) + 1.5  # a half second: between ticks
     end = start + duration
     measuring = False
+    ended = False  # the window's CPU and memory are read
     try:
         while True:
             now = time.time()
@@ -265,14 +262,15 @@ def paced_together(subjects, warmup, duration, workdir):
                 for r in running:
                     r["cpu0"] = proc_cpu_ns(r["proc"].pid)
                 measuring = True
-            if now >= end and r0_cpu1_unset(running):
+            if now >= end and not ended:
                 for r in running:
                     r["cpu1"] = proc_cpu_ns(r["proc"].pid)
                     r["hwm"] = proc_status_kb(r["proc"].pid, "VmHWM")
                     r["anon"] = proc_status_kb(r["proc"].pid, "RssAnon")
+                ended = True
             if now >= end + READ_PAST_END_S:
                 break  # the ticks due just before the end have arrived
-            wake = start if not measuring else (end if r0_cpu1_unset(running) else end + READ_PAST_END_S)
+            wake = start if not measuring else (end if not ended else end + READ_PAST_END_S)
             ready, _, _ = select.select(list(by_fd), [], [], max(0.0, wake - now))
             t = time.time()
             for fd in ready:

@@ -348,13 +348,14 @@ NodeObs node_at(const std::string& name, int t, int zero, double base, std::uint
   add("netsplit_resolved", {}, total("split", 2, 3));
   add("total_active_connections", {}, 10 + t % 5);
   add("active_mqtt_connections", {}, 8 + t % 3);
-  // Plugin families (vmq_webhooks, vmq_http_pub): per-hook rates and counts, two rows summed.
+  // Plugin families (vmq_webhooks, vmq_http_pub, vmq_bridge): per-hook rates and counts, two rows summed.
   add("webhooks_auth_on_publish_requests", {}, total("wh_req", 30));
   add("webhooks_auth_on_publish_errors", {}, total("wh_err", 2));
   add("webhooks_auth_on_register_cancelled", {}, total("wh_c", 2));
   add("webhooks_auth_on_register_m5_cancelled", {}, total("wh_c5", 3));
   add("webhooks_auth_on_register_elapsed_ms", {}, total("wh_ms", 900));
   add("http_pub_published", {}, total("http_pub", 7));
+  add("vmq_bridge_dropped_msgs", {}, total("bridge_drop", 3));  // vmq_bridge: no bridge label
   // Latency observations: each second some fall in each bucket; cumulative as VerneMQ exports.
   double cum = base;
   for (const char* le : {"10", "100", "1000", "+Inf"}) {
@@ -464,7 +465,7 @@ TEST(CatalogueFaults, ThePlayedBrokerFeedsEveryKindOfChart) {
   for (const char* id : {"sockets", "netsplit_unresolved", "connections", "uptime", "bandwidth", "socket_operations",
                          "mqtt_publish", "socket_errors", "netsplits", "socket_error_ratio", "mqtt_publish_error_ratio",
                          "mqtt_puback_refused_ratio", "storage_read_latency", "webhooks_requests", "webhooks_errors",
-                         "webhooks_auth_aborted", "webhooks_auth_time", "http_pub"}) {
+                         "webhooks_auth_aborted", "webhooks_auth_time", "http_pub", "bridge_dropped"}) {
     EXPECT_TRUE(ids.count(id)) << id;
   }
 }
@@ -521,7 +522,8 @@ TEST(CatalogueFaults, SeriesAbsentFromGoodBodies) {
               "netsplit_resolved",
               "active_mqtt_connections",
               "webhooks_auth_on_publish_errors",
-              "webhooks_auth_on_register_m5_cancelled"};
+              "webhooks_auth_on_register_m5_cancelled",
+              "vmq_bridge_dropped_msgs"};
   for (int t = 50; t < 55; ++t) f.absent.insert(t);
   for (int t = 120; t < 150; ++t) f.absent.insert(t);
   run(play(f, kTicks), "absent series");
